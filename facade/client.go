@@ -1,39 +1,20 @@
 package daytona
 
 import (
-	"context"
-	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/daytona-go/daytona/api/controlplane"
 	"github.com/daytona-go/daytona/api/toolbox"
-	"github.com/daytona-go/daytona/internal/version"
+	"github.com/daytona-go/daytona/internal/retry"
 )
 
-// Config configures a Client. Empty fields are filled from the environment
-// (see New).
-type Config struct {
-	// APIKey authenticates with an API key (DAYTONA_API_KEY).
-	APIKey string
-	// JWTToken authenticates with a JWT (DAYTONA_JWT_TOKEN); it needs OrganizationID.
-	JWTToken string
-	// OrganizationID is sent as X-Daytona-Organization-ID with a JWT (DAYTONA_ORGANIZATION_ID).
-	OrganizationID string
-	// APIURL is the control-plane base URL (DAYTONA_API_URL; default https://app.daytona.io/api).
-	APIURL string
-	// Target is the region sandboxes are created in (DAYTONA_TARGET).
-	Target string
-	// HTTPClient replaces the SDK's tuned client. Its transport still gets
-	// the SDK's headers, retries and error mapping layered on top.
-	HTTPClient *http.Client
-	// Logger receives debug lines, with secrets redacted. Nil means silent.
-	Logger *slog.Logger
-}
-
-// Client is a Daytona client. Create one with New and share it.
+// Client is a Daytona client. Create one with New and share it: it is safe
+// for concurrent use, and its connection pool serves every call.
 type Client struct {
+	// cfg is the resolved configuration (credentials, APIURL, Target).
 	cfg    Config
 	logger *slog.Logger
 	// raw is the http.Client handed to users through API(): headers and
@@ -46,32 +27,60 @@ type Client struct {
 	cp *controlplane.ClientWithResponses
 	// api is the generated control-plane client over raw.
 	api *controlplane.ClientWithResponses
+	// retrier is the retry layer under raw and http (tests set its clock).
+	retrier *retry.Transport
+	// own is the SDK's tuned transport; nil when Config.HTTPClient is used.
+	own *http.Transport
 }
 
-// New returns a client for cfg.
+// New returns a client for cfg, after filling its empty fields from the
+// environment and the .env files (see Config). A missing or incomplete
+// credential, an invalid APIURL or a negative Retry field gives an *Error
+// matching ErrValidation that says what to set; New makes no network call.
 func New(cfg Config) (*Client, error) {
-	if cfg.APIURL == "" {
-		cfg.APIURL = "https://app.daytona.io/api"
+	return newClient(cfg, processEnvironment())
+}
+
+func newClient(cfg Config, env environment) (*Client, error) {
+	res, err := resolveConfig(cfg, env)
+	if err != nil {
+		return nil, err
 	}
-	if cfg.APIKey == "" && cfg.JWTToken == "" {
-		return nil, &Error{Kind: ErrValidation, Message: "no credentials: set DAYTONA_API_KEY, or DAYTONA_JWT_TOKEN and DAYTONA_ORGANIZATION_ID"}
-	}
-	c := &Client{cfg: cfg, logger: cfg.Logger}
+	c := &Client{cfg: res.Config, logger: res.Logger}
 	if c.logger == nil {
 		c.logger = slog.New(slog.DiscardHandler)
 	}
-	base := http.DefaultTransport
-	if cfg.HTTPClient != nil && cfg.HTTPClient.Transport != nil {
-		base = cfg.HTTPClient.Transport
+	if res.deprecatedServerURL {
+		c.logger.Warn("daytona: DAYTONA_SERVER_URL is deprecated; set DAYTONA_API_URL instead")
 	}
-	c.raw = &http.Client{Transport: &headerTransport{next: base, cfg: &c.cfg}}
-	c.http = &http.Client{Transport: &errorTransport{next: c.raw.Transport}}
-	var err error
-	if c.cp, err = controlplane.NewClientWithResponses(cfg.APIURL, controlplane.WithHTTPClient(c.http)); err != nil {
-		return nil, err
+
+	secrets := []string{c.cfg.APIKey, c.cfg.JWTToken}
+	var base http.RoundTripper
+	var jar http.CookieJar
+	var checkRedirect func(*http.Request, []*http.Request) error
+	if hc := c.cfg.HTTPClient; hc != nil {
+		base, jar, checkRedirect = hc.Transport, hc.Jar, hc.CheckRedirect
+		if base == nil {
+			base = http.DefaultTransport
+		}
+	} else {
+		c.own = newTransport()
+		base = c.own
 	}
-	if c.api, err = controlplane.NewClientWithResponses(cfg.APIURL, controlplane.WithHTTPClient(c.raw)); err != nil {
-		return nil, err
+	c.retrier = &retry.Transport{
+		Next:      base,
+		Policy:    c.cfg.Retry.internal(),
+		OnAttempt: attemptLogger{logger: c.logger, secrets: secrets}.log,
+	}
+	rawRT := &headerTransport{next: c.retrier, cfg: &c.cfg}
+	c.raw = &http.Client{Transport: rawRT, Jar: jar, CheckRedirect: checkRedirect}
+	c.http = &http.Client{Transport: &errorTransport{next: rawRT, secrets: secrets}, Jar: jar, CheckRedirect: checkRedirect}
+
+	if c.cp, err = controlplane.NewClientWithResponses(c.cfg.APIURL, controlplane.WithHTTPClient(c.http)); err != nil {
+		return nil, configError(err, "invalid API URL")
+	}
+	if c.api, err = controlplane.NewClientWithResponses(c.cfg.APIURL, controlplane.WithHTTPClient(c.raw)); err != nil {
+		return nil, configError(err, "invalid API URL")
 	}
 	return c, nil
 }
@@ -81,9 +90,13 @@ func New(cfg Config) (*Client, error) {
 // responses, as the generated client documents.
 func (c *Client) API() *controlplane.ClientWithResponses { return c.api }
 
-// Close releases idle connections.
+// Close releases the idle connections of the SDK's own transport (a
+// Config.HTTPClient is left alone). Calls made after Close still work; they
+// open new connections. Close always returns nil.
 func (c *Client) Close() error {
-	c.raw.CloseIdleConnections()
+	if c.own != nil {
+		c.own.CloseIdleConnections()
+	}
 	return nil
 }
 
@@ -94,57 +107,5 @@ func (c *Client) toolbox(proxyURL, sandboxID string, raw bool) (*toolbox.ClientW
 	if raw {
 		hc = c.raw
 	}
-	return toolbox.NewClientWithResponses(strings.TrimRight(proxyURL, "/")+"/"+sandboxID, toolbox.WithHTTPClient(hc))
-}
-
-// headerTransport sets the SDK's headers on every request.
-type headerTransport struct {
-	next http.RoundTripper
-	cfg  *Config
-}
-
-func (t *headerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	req = req.Clone(req.Context())
-	setHeaders(req.Header, t.cfg)
-	return t.next.RoundTrip(req)
-}
-
-// setHeaders writes the authentication and identification headers; it is
-// used for REST requests and WebSocket handshakes alike.
-func setHeaders(h http.Header, cfg *Config) {
-	if cfg.APIKey != "" {
-		h.Set("Authorization", "Bearer "+cfg.APIKey)
-	} else {
-		h.Set("Authorization", "Bearer "+cfg.JWTToken)
-	}
-	if cfg.JWTToken != "" && cfg.OrganizationID != "" {
-		h.Set("X-Daytona-Organization-ID", cfg.OrganizationID)
-	}
-	h.Set("X-Daytona-Source", version.Source)
-	h.Set("X-Daytona-SDK-Version", version.API)
-	h.Set("User-Agent", version.UserAgent)
-}
-
-// errorTransport turns every non-2xx response into an *Error.
-type errorTransport struct{ next http.RoundTripper }
-
-func (t *errorTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	resp, err := t.next.RoundTrip(req)
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode >= 400 {
-		return nil, errorFromResponse(resp)
-	}
-	return resp, nil
-}
-
-// wrapErr normalises an error returned by a generated call or an
-// http.Client: it removes the *url.Error wrapper (whose text repeats the
-// URL), keeps an *Error as it is, and maps context and transport failures.
-func wrapErr(ctx context.Context, err error) error {
-	if err == nil {
-		return nil
-	}
-	return fmt.Errorf("%w", err)
+	return toolbox.NewClientWithResponses(strings.TrimRight(proxyURL, "/")+"/"+url.PathEscape(sandboxID), toolbox.WithHTTPClient(hc))
 }
