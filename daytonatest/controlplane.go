@@ -90,9 +90,5 @@ func (s *Server) newControlPlane() (http.Handler, error) {
 	if !s.cfg.validate {
 		return router, nil
 	}
-	rt, err := cpRouter()
-	if err != nil {
-		return nil, err
-	}
-	return &specValidator{api: "control plane", router: rt, streaming: cpStreaming, record: s.recordf, next: router}, nil
+	return s.cpValidator(router)
 }

@@ -2,6 +2,7 @@ package daytonatest
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -109,18 +111,39 @@ func TestToolboxMount(t *testing.T) {
 	assert.Equal(t, http.StatusNotFound, resp.StatusCode)
 }
 
-func TestDefaultToolboxAnswers501(t *testing.T) {
+// The default toolbox is the real one, working in the sandbox's directory,
+// with the sandbox's environment, behind contract validation.
+func TestDefaultToolboxIsMounted(t *testing.T) {
 	srv := NewServer(t)
 	c := client(t, srv)
-	sb := started(t, c, controlplane.CreateSandbox{})
-	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/toolbox/"+sb.ID+"/version", nil)
-	req.Header.Set("Authorization", "Bearer "+srv.APIKey)
-	resp, err := rawClient(t).Do(req)
+	sb := started(t, c, controlplane.CreateSandbox{Env: &map[string]string{"GREETING": "hello"}})
+	do := func(method, path, body string) (int, []byte) {
+		req, _ := http.NewRequest(method, srv.URL+"/toolbox/"+sb.ID+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+srv.APIKey)
+		if body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		resp, err := rawClient(t).Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, b
+	}
+	status, body := do("GET", "/work-dir", "")
+	require.Equal(t, http.StatusOK, status, "%s", body)
+	dir, err := srv.SandboxDir(sb.ID)
 	require.NoError(t, err)
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	assert.Equal(t, http.StatusNotImplemented, resp.StatusCode)
-	nestError(t, b, http.StatusNotImplemented)
+	var wd struct{ Dir string }
+	require.NoError(t, json.Unmarshal(body, &wd))
+	real, err := filepath.EvalSymlinks(dir)
+	require.NoError(t, err)
+	assert.Equal(t, real, wd.Dir)
+
+	status, body = do("POST", "/process/execute", `{"command":"sh -c 'echo $GREETING > greeting.txt; pwd'"}`)
+	require.Equal(t, http.StatusOK, status, "%s", body)
+	got, err := os.ReadFile(filepath.Join(dir, "greeting.txt"))
+	require.NoError(t, err)
+	assert.Equal(t, "hello\n", string(got))
 }
 
 func TestPreviewLinks(t *testing.T) {

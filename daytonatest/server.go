@@ -44,10 +44,15 @@ type Server struct {
 
 	previewTransport *http.Transport // the preview proxy's, closed by Close
 
+	store *objectStore // the S3 endpoint for build contexts (objectstorage.go)
+
 	mu             sync.Mutex
 	closed         bool
 	sandboxes      map[string]*sandbox // by ID; destroyed sandboxes are removed
 	snapshots      map[string]*snapshot
+	volumes        map[string]*volume        // by ID; deleted volumes are kept
+	secrets        map[string]*secret        // by ID
+	warmPools      map[string]*warmPool      // by ID
 	sshAccess      map[string]*sshAccess     // by token
 	signedPreviews map[string]*signedPreview // by token
 	failNext       map[Op][]Failure
@@ -104,6 +109,9 @@ func Start(opts ...Option) (*Server, error) {
 		sched:          newScheduler(),
 		sandboxes:      map[string]*sandbox{},
 		snapshots:      map[string]*snapshot{},
+		volumes:        map[string]*volume{},
+		secrets:        map[string]*secret{},
+		warmPools:      map[string]*warmPool{},
 		sshAccess:      map[string]*sshAccess{},
 		signedPreviews: map[string]*signedPreview{},
 		failNext:       map[Op][]Failure{},
@@ -132,7 +140,7 @@ func Start(opts ...Option) (*Server, error) {
 	} else {
 		s.dataDir = cfg.dataDir
 	}
-	for _, sub := range []string{"sandboxes", "snapshots"} {
+	for _, sub := range []string{"sandboxes", "snapshots", "volumes"} {
 		if err := os.MkdirAll(filepath.Join(s.dataDir, sub), 0o755); err != nil {
 			s.removeOwnDir()
 			return nil, fmt.Errorf("creating data directory: %w", err)
@@ -146,7 +154,7 @@ func Start(opts ...Option) (*Server, error) {
 		return nil, err
 	}
 	s.cp = cp
-	s.toolboxFactory = defaultToolboxFactory
+	s.toolboxFactory = s.newToolbox
 
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
@@ -155,6 +163,13 @@ func Start(opts ...Option) (*Server, error) {
 	}
 	s.URL = "http://" + ln.Addr().String()
 	s.ctx, s.cancel = context.WithCancel(context.Background())
+	host, _, _ := net.SplitHostPort(ln.Addr().String())
+	if err := s.startObjectStore(host); err != nil {
+		s.cancel()
+		_ = ln.Close()
+		s.removeOwnDir()
+		return nil, fmt.Errorf("starting the object storage endpoint: %w", err)
+	}
 	s.httpSrv = &http.Server{
 		Handler:           http.HandlerFunc(s.serveHTTP),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -176,6 +191,7 @@ func (s *Server) Close() {
 		s.cancel()
 		_ = s.httpSrv.Close()
 		<-s.served
+		s.closeObjectStore()
 		s.sched.close()
 		s.mu.Lock()
 		s.closed = true

@@ -1,9 +1,14 @@
 package daytonatest
 
 import (
+	"maps"
 	"net/http"
+	"os"
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/daytona-go/daytona/daytonatest/internal/toolbox"
 )
 
 // The toolbox mount point.
@@ -20,8 +25,8 @@ import (
 // A sandbox's toolbox is made by Server.toolboxFactory on its first toolbox
 // request and closed when the sandbox stops running (stop,
 // pause, archive, delete, failure: its processes end, its files stay) or
-// when the server closes. The default factory answers 501 to everything;
-// the toolbox implementation plugs in by setting toolboxFactory in Start.
+// when the server closes. The default factory is newToolbox; tests may
+// replace it.
 // A toolbox must end its streams and WebSockets when closed: Close waits
 // for every handler, and hijacked connections are not closed by the HTTP
 // server.
@@ -43,17 +48,35 @@ type sandboxToolbox interface {
 	Close() error
 }
 
-// notImplementedToolbox answers 501 to every request.
-type notImplementedToolbox struct{}
-
-func (notImplementedToolbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	writeNestError(w, r, http.StatusNotImplemented, "the toolbox API is not implemented by the daytonatest emulator yet")
+// realToolbox is a sandbox's toolbox: internal/toolbox working in the
+// sandbox's directory, behind contract validation.
+type realToolbox struct {
+	http.Handler
+	tb *toolbox.Toolbox
 }
 
-func (notImplementedToolbox) Close() error { return nil }
+func (t realToolbox) Close() error { return t.tb.Close() }
 
-func defaultToolboxFactory(toolboxSandbox) (sandboxToolbox, error) {
-	return notImplementedToolbox{}, nil
+// newToolbox is the default toolbox factory. The sandbox's environment
+// (from its create request) is added to the host's; processes run as the
+// current user, without isolation.
+func (s *Server) newToolbox(sb toolboxSandbox) (sandboxToolbox, error) {
+	env := os.Environ()
+	for _, k := range slices.Sorted(maps.Keys(sb.Env)) {
+		env = append(env, k+"="+sb.Env[k])
+	}
+	tb, err := toolbox.New(toolbox.Config{Root: sb.Dir, Env: env, Logger: s.cfg.logger})
+	if err != nil {
+		return nil, err
+	}
+	h := tb.Handler()
+	if s.cfg.validate {
+		if h, err = s.tbValidator(h); err != nil {
+			_ = tb.Close()
+			return nil, err
+		}
+	}
+	return realToolbox{Handler: h, tb: tb}, nil
 }
 
 // serveToolbox routes {URL}/toolbox/{sandboxId}/... to the sandbox's
@@ -88,7 +111,9 @@ func (s *Server) toolboxFor(id string, activity bool) (sandboxToolbox, error) {
 		sb.lastActivity = time.Now().UTC()
 	}
 	if sb.toolbox == nil {
-		tb, err := s.toolboxFactory(toolboxSandbox{ID: sb.id, Dir: sb.dir, User: sb.user, Env: cloneMap(sb.env)})
+		env := cloneMap(sb.env)
+		maps.Copy(env, s.secretEnv(sb)) // mounted secrets hold their placeholders
+		tb, err := s.toolboxFactory(toolboxSandbox{ID: sb.id, Dir: sb.dir, User: sb.user, Env: env})
 		if err != nil {
 			s.recordf("starting the toolbox of sandbox %s: %v", sb.id, err)
 			return nil, err

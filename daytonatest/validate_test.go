@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/daytona-go/daytona/daytonatest/internal/cpserver"
+	"github.com/daytona-go/daytona/daytonatest/internal/specvalidate"
 )
 
 // violations collects what a specValidator records.
@@ -65,7 +66,8 @@ func TestValidatorCatchesBadResponses(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var v violations
-			h := &specValidator{api: "control plane", router: rt, streaming: cpStreaming, record: v.record, next: tt.handler}
+			h := &specvalidate.Validator{API: "control plane", Router: rt, Streaming: cpStreaming, Reject: writeNestError,
+				Violation: func(msg string) { v.record("%s", msg) }, Next: tt.handler}
 			w := httptest.NewRecorder()
 			h.ServeHTTP(w, httptest.NewRequest(tt.method, tt.path, nil))
 			if tt.want == "" {
