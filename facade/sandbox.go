@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/daytona-go/daytona/api/controlplane"
+	"github.com/daytona-go/daytona/api/toolbox"
 )
 
 // State is a sandbox's lifecycle state as the control plane reports it.
@@ -115,6 +116,17 @@ type BuildInfo struct {
 // Env, Volumes, BuildInfo, LinkedSandboxID, OutboundProxyURL and
 // OtelEndpointOverride are empty until [Sandbox.Refresh].
 type Sandbox struct {
+	// FS works with the sandbox's files.
+	FS *FileSystem
+	// Git runs git operations on repositories in the sandbox.
+	Git *Git
+	// Process runs commands, code and sessions in the sandbox.
+	Process *Process
+	// CodeInterpreter runs code in stateful interpreter contexts.
+	CodeInterpreter *CodeInterpreter
+	// ComputerUse drives the sandbox's desktop: mouse, keyboard, screen.
+	ComputerUse *ComputerUse
+
 	c *Client
 
 	mu sync.RWMutex
@@ -144,7 +156,24 @@ type sandboxData struct {
 }
 
 func newSandbox(c *Client, d *sandboxData) *Sandbox {
-	return &Sandbox{c: c, d: d}
+	s := &Sandbox{c: c, d: d}
+	s.FS = &FileSystem{sb: s}
+	s.Git = &Git{sb: s}
+	s.Process = &Process{sb: s}
+	s.CodeInterpreter = &CodeInterpreter{sb: s}
+	s.ComputerUse = newComputerUse(s)
+	return s
+}
+
+// Toolbox returns the generated client of the sandbox's toolbox API, wired
+// with the client's authentication, SDK headers and retries, for endpoints
+// the facade does not cover. Error statuses come back as responses, as the
+// generated client documents. Requests go to {toolboxProxyUrl}/{sandboxId};
+// the base URL is resolved when a request is sent (with the request's
+// context, asking the control plane when the sandbox's data has none), so
+// the client's Server field holds a placeholder.
+func (s *Sandbox) Toolbox() *toolbox.ClientWithResponses {
+	return s.rawToolbox()
 }
 
 func (s *Sandbox) data() *sandboxData {

@@ -1,4 +1,5 @@
-// Quickstart creates a sandbox, shows its state and deletes it.
+// Quickstart creates a sandbox, runs a command in it, uploads a file and
+// downloads it back, then deletes the sandbox.
 //
 // With DAYTONA_API_KEY set it uses Daytona (DAYTONA_API_URL and
 // DAYTONA_TARGET are read too); otherwise it starts the in-process emulator
@@ -9,7 +10,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/daytona-go/daytona/daytonatest"
@@ -59,10 +62,43 @@ func run() error {
 	fmt.Printf("sandbox %s is %s (cpu %d, memory %d GB, disk %d GB)\n",
 		sb.ID(), sb.State(), sb.Resources().CPU, sb.Resources().Memory, sb.Resources().Disk)
 
+	if err := work(ctx, sb); err != nil {
+		dctx, dcancel := context.WithTimeout(context.Background(), time.Minute)
+		_ = sb.Delete(dctx)
+		dcancel()
+		return err
+	}
+
 	fmt.Println("deleting it...")
 	if err := sb.Delete(ctx); err != nil {
 		return err
 	}
 	fmt.Printf("sandbox %s is %s\n", sb.ID(), sb.State())
+	return nil
+}
+
+// work runs a command in the sandbox and moves a file in and out of it.
+func work(ctx context.Context, sb *daytona.Sandbox) error {
+	res, err := sb.Process.Exec(ctx, "echo hello from $(uname -s)", daytona.ExecOptions{})
+	if err != nil {
+		return err
+	}
+	fmt.Printf("exec: exit code %d, output %q\n", res.ExitCode, res.Result)
+
+	const remote = "quickstart/greeting.txt"
+	if err := sb.FS.Upload(ctx, remote, strings.NewReader("Hello, Daytona!\n")); err != nil {
+		return err
+	}
+	fmt.Println("uploaded", remote)
+	rc, err := sb.FS.Download(ctx, remote)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	content, err := io.ReadAll(rc)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("downloaded %s: %q\n", remote, content)
 	return nil
 }
