@@ -53,6 +53,7 @@ func follow(t *testing.T, srv *Server, hc *http.Client, url string) []string {
 func TestBuildLogsFollowEndsWithTheBuild(t *testing.T) {
 	srv := NewServer(t, WithLatency(150*time.Millisecond, StateBuildingSnapshot))
 	c := client(t, srv)
+	putContext(t, srv, "abc", map[string]string{"ctx/a.txt": "A"})
 	sb := create(t, c, controlplane.CreateSandbox{
 		BuildInfo: &controlplane.CreateBuildInfo{DockerfileContent: dockerfile, ContextHashes: &[]string{"abc"}},
 		CPU:       intp(2),

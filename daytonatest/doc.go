@@ -17,9 +17,16 @@
 //   - {URL}/toolbox/{sandboxId}/... : the sandbox's toolbox; every sandbox's
 //     toolboxProxyUrl is {URL}/toolbox;
 //   - {URL}/sandboxes/{sandboxId}/build-logs[?follow=true] : the build log
-//     of a sandbox created from build info (what build-logs-url returns);
+//     of a sandbox created from build info (what build-logs-url returns;
+//     a snapshot's build-logs-url is the control plane's own
+//     {URL}/snapshots/{id}/build-logs);
 //   - {URL}/preview-proxy/{port}-{sandboxId or signed token}/... : preview
 //     links, proxied to 127.0.0.1:{port}.
+//
+// A second listener, ObjectStorageURL(), is an S3-compatible endpoint
+// (path-style, bucket ObjectStorageBucket) for build contexts; GET
+// /object-storage/push-access hands out its credentials, and it checks
+// AWS Signature V4 signatures made with them (objectstorage.go).
 //
 // Every request except the preview proxy's needs "Authorization: Bearer
 // {APIKey}" (random unless WithAPIKey); without it the answer is 401. The
@@ -29,9 +36,22 @@
 // Every control-plane error has the NestJS body
 // {"path","timestamp","statusCode","error","message"}, "error" being the
 // HTTP reason phrase. Operations of the contract the emulator does not
-// implement (admin, runners, organizations, users, regions, volumes,
-// object storage, secrets, warm pools, snapshot builds, telemetry, ...)
-// answer 501 with that body.
+// implement (admin, runners, organizations, users, regions, telemetry,
+// the runner's GET /sandbox/{id}/secrets, ...) answer 501 with that body.
+//
+// # Images, snapshots, volumes, secrets, warm pools
+//
+// Snapshots created with POST /snapshots go pending -> building (build
+// info) or pulling (image name) -> active, with a followable log; a build
+// ends in build_failed when its Dockerfile does not parse, names a context
+// hash that was never uploaded, or copies a file its contexts lack. The
+// emulator runs no Docker: a build writes the files its COPY instructions
+// take from the uploaded contexts into the image's directory, which a
+// sandbox created from the snapshot (or from the same build info) starts
+// with (imagebuild.go, snapshot_ops.go). Volumes are host directories
+// mounted into sandboxes by symbolic link (volumes.go). Secrets are stored
+// with their write-only values; sandboxes see placeholders (secrets.go).
+// Warm pools are records without warm sandboxes (warmpools.go).
 //
 // # Sandboxes
 //
@@ -94,8 +114,14 @@
 //
 // # Known differences from the real service
 //
-// Regions are not modelled (any target is accepted); volume IDs and secret
-// names are stored but not checked; forking and pausing work for every
+// Regions are not modelled (any target is accepted); image builds only
+// copy files (RUN, ENV and the rest are logged, not run); warm pools keep
+// no sandboxes; a volume mount is a symbolic link, which processes follow
+// but the toolbox's file API does not, and a snapshot taken from a sandbox
+// copies its mount links; object storage holds everything in memory;
+// snapshot names holding "/" (the default snapshot's) cannot be used in a
+// path, because the contract validator matches the decoded path;
+// forking and pausing work for every
 // sandbox class; resources given in a create from a snapshot override the
 // snapshot's; recover needs the error to be recoverable; the SSH access
 // tokens work but no SSH gateway runs; ssh-access/validate answers

@@ -81,7 +81,9 @@ func (s *Server) ClearFaults() {
 // Requests counts the requests received so far (faulted ones included) whose
 // method and path match, with the same matching rules as Fault ("" matches
 // anything). A test asserting "retried exactly twice" checks that the count
-// is 3.
+// is 3. Requests to the object storage endpoint (ObjectStorageURL) are
+// counted, and faulted, too, by their path there, e.g.
+// "/daytona-volume-builds/**".
 func (s *Server) Requests(method, pathPattern string) int {
 	return s.faults.requests(method, pathPattern)
 }

@@ -63,6 +63,8 @@ func TestServerIdentity(t *testing.T) {
 func TestCreateReflectsEveryField(t *testing.T) {
 	srv := NewServer(t)
 	c := client(t, srv)
+	readyVolume(t, c, "vol-1")
+	newSecret(t, c, "my-secret", "s3cr3t")
 	body := controlplane.CreateSandbox{
 		Name:                 strp("full"),
 		User:                 strp("root"),

@@ -152,13 +152,21 @@ func (s *Server) createLocked(b *cpserver.CreateSandbox) (*sandbox, error) {
 	if err := applyIntervals(sb, b); err != nil {
 		return nil, err
 	}
+	var mounted []*volume
 	if b.Volumes != nil {
 		if err := validateVolumes(*b.Volumes); err != nil {
+			return nil, err
+		}
+		var err error
+		if mounted, err = s.resolveMounts(*b.Volumes); err != nil {
 			return nil, err
 		}
 		sb.volumes = slices.Clone(*b.Volumes)
 	}
 	if b.Secrets != nil {
+		if err := s.validateSandboxSecrets(*b.Secrets); err != nil {
+			return nil, err
+		}
 		sb.secrets = cloneSecrets(*b.Secrets)
 	}
 
@@ -224,16 +232,22 @@ func (s *Server) createLocked(b *cpserver.CreateSandbox) (*sandbox, error) {
 			return nil, err
 		}
 	}
-	sb.updatedAt, sb.stateSince, sb.lastActivity = now, now, now
-	s.sandboxes[sb.id] = sb
-
 	p := plan{op: OpCreate, desired: cpserver.SandboxDesiredStateStarted, steps: []State{StateCreating, StateStarted}}
 	if sb.build != nil {
+		// The build's outcome (and the files it copies in) is decided now;
+		// the states and the log play it out (imagebuild.go).
 		p.steps = []State{StatePendingBuild, StateBuildingSnapshot, StateStarting, StateStarted}
-		if reason := checkDockerfile(sb.build.dockerfile); reason != "" {
+		if reason := s.buildImage(sb.build.dockerfile, sb.build.contextHashes, sb.dir); reason != "" {
 			p.failure = &Failure{State: StateBuildFailed, Reason: reason}
 		}
 	}
+	if err := s.mountVolumes(sb.dir, sb.volumes, mounted); err != nil {
+		_ = os.RemoveAll(sb.dir)
+		return nil, err
+	}
+	sb.updatedAt, sb.stateSince, sb.lastActivity = now, now, now
+	s.sandboxes[sb.id] = sb
+
 	s.run(sb, p)
 	return sb, nil
 }
@@ -956,10 +970,15 @@ func (h *handlers) UpdateNetworkSettings(_ context.Context, req cpserver.UpdateN
 }
 
 // UpdateSandboxSecrets implements PUT /sandbox/{id}/secrets: the list
-// replaces the mounted secrets; an empty list detaches them all. (Secret
-// names are not checked against a secret store yet.)
+// replaces the mounted secrets; an empty list detaches them all. Every
+// secret name must exist (secrets.go).
 func (h *handlers) UpdateSandboxSecrets(_ context.Context, req cpserver.UpdateSandboxSecretsRequestObject) (cpserver.UpdateSandboxSecretsResponseObject, error) {
 	d, err := h.s.sandboxOp(req.SandboxIDOrName, func(sb *sandbox) error {
+		if req.Body != nil {
+			if err := h.s.validateSandboxSecrets(req.Body.Secrets); err != nil {
+				return err
+			}
+		}
 		sb.secrets = nil
 		if req.Body != nil {
 			sb.secrets = cloneSecrets(req.Body.Secrets)

@@ -12,8 +12,7 @@ import (
 )
 
 // snapshot is the emulator's record of a snapshot. Fields are guarded by
-// Server.mu. The snapshots issue extends it (builds, logs, activation); the
-// sandbox side only needs name, state, resources and dir.
+// Server.mu.
 type snapshot struct {
 	id              string
 	name            string
@@ -22,6 +21,7 @@ type snapshot struct {
 	general         bool // visible to every organization (the default snapshot)
 	entrypoint      []string
 	cpu, gpu        int
+	gpuType         *cpserver.GpuType
 	mem, disk       int
 	class           string
 	errorReason     *string
@@ -35,6 +35,13 @@ type snapshot struct {
 	// dir holds the files a sandbox created from this snapshot starts with
 	// ("" = none: the sandbox starts empty).
 	dir string
+	// build is the image build of a snapshot created from build info.
+	build *buildInfo
+	// log is the build (or pull) log of a snapshot created through POST
+	// /snapshots; nil for the others.
+	log *logBuffer
+	// gen is bumped by every state change that supersedes scheduled steps.
+	gen uint64
 }
 
 const (
@@ -84,6 +91,7 @@ func (sn *snapshot) dto(orgID string) cpserver.SnapshotDto {
 		CreatedAt:       sn.createdAt,
 		UpdatedAt:       sn.updatedAt,
 		LastUsedAt:      sn.lastUsedAt,
+		GpuType:         sn.gpuType,
 		Ref:             &sn.ref,
 		RegionIds:       ptr(slices.Clone(sn.regionIDs)),
 	}
@@ -95,6 +103,15 @@ func (sn *snapshot) dto(orgID string) cpserver.SnapshotDto {
 	}
 	if sn.class != "" {
 		d.SandboxClass = ptr(cpserver.SnapshotDtoSandboxClass(sn.class))
+	}
+	if b := sn.build; b != nil {
+		d.BuildInfo = &cpserver.BuildInfo{
+			DockerfileContent: ptr(b.dockerfile),
+			ContextHashes:     ptr(append([]string{}, b.contextHashes...)),
+			SnapshotRef:       b.snapshotRef,
+			CreatedAt:         b.createdAt,
+			UpdatedAt:         b.createdAt,
+		}
 	}
 	return d
 }

@@ -52,12 +52,26 @@ func (s *Sandbox) logFollowError(ctx context.Context, err error) error {
 	return nil
 }
 
-// streamBuildLogs follows {logsURL}?follow=true. The stream ends when the
-// server ends the body (cleanly or not: a cut chunked body is a normal end,
-// PROTOCOLS.md quirk 42), or when two consecutive checks, each made after
-// idle without a chunk, find the sandbox in a build-done state. It returns
-// only when its reader goroutine has exited.
+// streamBuildLogs follows the sandbox's build log at logsURL until the
+// stream ends or two consecutive checks find the sandbox in a build-done
+// state (see followLogs).
 func (s *Sandbox) streamBuildLogs(ctx context.Context, logsURL string, onLog func(string), idle time.Duration) error {
+	return s.c.followLogs(ctx, logsURL, onLog, idle, func(ctx context.Context) (bool, error) {
+		if err := s.Refresh(ctx); err != nil {
+			return false, err
+		}
+		return slices.Contains(buildDone, s.State()), nil
+	})
+}
+
+// followLogs follows {logsURL}?follow=true, the build-log stream of a
+// sandbox or a snapshot (PROTOCOLS.md 2.7). The stream ends when the
+// server ends the body (cleanly or not: a cut chunked body is a normal
+// end, PROTOCOLS.md quirk 42), or when two consecutive calls of over, each
+// made after idle without a chunk, report the build over; an error from
+// over ends the stream with that error. It returns only when its reader
+// goroutine has exited.
+func (c *Client) followLogs(ctx context.Context, logsURL string, onLog func(string), idle time.Duration, over func(context.Context) (bool, error)) error {
 	u, err := url.Parse(logsURL)
 	if err != nil {
 		return newSDKError(ErrServer, err, "the server sent an invalid build logs URL")
@@ -72,7 +86,7 @@ func (s *Sandbox) streamBuildLogs(ctx context.Context, logsURL string, onLog fun
 	if err != nil {
 		return newSDKError(ErrServer, err, "the server sent an invalid build logs URL")
 	}
-	resp, err := s.c.http.Do(req)
+	resp, err := c.http.Do(req)
 	if err != nil {
 		return wrapErr(ctx, err)
 	}
@@ -125,10 +139,11 @@ func (s *Sandbox) streamBuildLogs(ctx context.Context, logsURL string, onLog fun
 			emit(dec.decode(b))
 			timer.Reset(idle)
 		case <-timer.C:
-			if err := s.Refresh(ctx); err != nil {
+			finished, err := over(ctx)
+			if err != nil {
 				return err
 			}
-			if slices.Contains(buildDone, s.State()) {
+			if finished {
 				done++
 			} else {
 				done = 0

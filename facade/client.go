@@ -14,6 +14,17 @@ import (
 // Client is a Daytona client. Create one with New and share it: it is safe
 // for concurrent use, and its connection pool serves every call.
 type Client struct {
+	// Snapshots creates, lists and manages snapshots.
+	Snapshots *SnapshotService
+	// Volumes creates, lists and manages shared volumes.
+	Volumes *VolumeService
+	// ObjectStorage uploads image build contexts.
+	ObjectStorage *ObjectStorageService
+	// Secrets manages the organization's secrets.
+	Secrets *SecretService
+	// WarmPools manages pools of pre-started sandboxes.
+	WarmPools *WarmPoolService
+
 	// cfg is the resolved configuration (credentials, APIURL, Target).
 	cfg    Config
 	logger *slog.Logger
@@ -31,6 +42,9 @@ type Client struct {
 	retrier *retry.Transport
 	// own is the SDK's tuned transport; nil when Config.HTTPClient is used.
 	own *http.Transport
+	// base is the transport under every layer (own, or Config.HTTPClient's):
+	// the object storage client uses it, without the Daytona credentials.
+	base http.RoundTripper
 }
 
 // New returns a client for cfg, after filling its empty fields from the
@@ -67,6 +81,7 @@ func newClient(cfg Config, env environment) (*Client, error) {
 		c.own = newTransport()
 		base = c.own
 	}
+	c.base = base
 	c.retrier = &retry.Transport{
 		Next:      base,
 		Policy:    c.cfg.Retry.internal(),
@@ -82,6 +97,11 @@ func newClient(cfg Config, env environment) (*Client, error) {
 	if c.api, err = controlplane.NewClientWithResponses(c.cfg.APIURL, controlplane.WithHTTPClient(c.raw)); err != nil {
 		return nil, configError(err, "invalid API URL")
 	}
+	c.Snapshots = &SnapshotService{c: c}
+	c.Volumes = &VolumeService{c: c}
+	c.ObjectStorage = &ObjectStorageService{c: c}
+	c.Secrets = &SecretService{c: c}
+	c.WarmPools = &WarmPoolService{c: c}
 	return c, nil
 }
 

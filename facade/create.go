@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/daytona-go/daytona/api/controlplane"
+	"github.com/daytona-go/daytona/imagebuilder"
 )
 
 // SandboxSource is what a sandbox is created from: a [FromSnapshot] or a
@@ -105,13 +106,22 @@ type FromSnapshot struct {
 // [CreateOptions.OnBuildLogs]). The fields shared with [FromSnapshot]
 // mean the same.
 //
-// Image is a registry image name such as "python:3.12". Declarative images
-// built with package imagebuilder are planned as a second field, Build,
-// with exactly one of Image and Build set.
+// Exactly one of Image (a registry image name such as "python:3.12") and
+// Build (a declarative image from package imagebuilder) is set:
+//
+//	daytona.FromImage{Build: imagebuilder.DebianSlim("3.12").PipInstall("numpy")}
+//
+// Build's local contexts (AddLocalFile, AddLocalDir, ...) are uploaded to
+// the organization's object storage before the sandbox is created (see
+// [ObjectStorageService]), and the Dockerfile is sent with their hashes.
 type FromImage struct {
 	// Image is the registry image, e.g. "python:3.12". It is sent as the
 	// one-line Dockerfile "FROM <Image>".
 	Image string
+	// Build is a declarative image to build. Its errors (a missing local
+	// file, an unsupported Python version, ...) are reported by Create as
+	// errors matching ErrValidation that wrap the imagebuilder error.
+	Build imagebuilder.Image
 	// Resources are the sandbox's CPU, GPU, memory and disk; zero fields
 	// mean the defaults.
 	Resources Resources
@@ -228,14 +238,23 @@ func (f FromImage) createBody(target string) (controlplane.CreateSandbox, error)
 	if err != nil {
 		return body, err
 	}
-	switch {
+	switch build := isImageSet(f.Build); {
+	case build && f.Image != "":
+		return body, invalidf("FromImage: set Image or Build, not both")
+	case build:
+		dockerfile, _, err := imageBuild(f.Build, nil)
+		if err != nil {
+			return body, err
+		}
+		// The context hashes are filled in once the contexts are uploaded.
+		body.BuildInfo = &controlplane.CreateBuildInfo{DockerfileContent: dockerfile, ContextHashes: &[]string{}}
 	case strings.TrimSpace(f.Image) == "":
-		return body, invalidf("FromImage: Image is empty")
+		return body, invalidf("FromImage: set Image or Build")
 	case strings.ContainsFunc(f.Image, isControlOrSpace):
 		return body, invalidf("FromImage: image %q contains whitespace or control characters", f.Image)
+	default:
+		body.BuildInfo = &controlplane.CreateBuildInfo{DockerfileContent: "FROM " + f.Image + "\n"}
 	}
-	dockerfile := "FROM " + f.Image + "\n"
-	body.BuildInfo = &controlplane.CreateBuildInfo{DockerfileContent: dockerfile}
 
 	r := f.Resources
 	switch {
@@ -482,7 +501,35 @@ func (c *Client) Create(ctx context.Context, src SandboxSource, opts CreateOptio
 	if err != nil {
 		return nil, err
 	}
+	if err := c.uploadSourceContexts(ctx, src, &body); err != nil {
+		return nil, err
+	}
 	return c.create(ctx, body, opts)
+}
+
+// uploadSourceContexts uploads the build contexts of a FromImage with a
+// Build image and puts their hashes into body. Other sources have none.
+func (c *Client) uploadSourceContexts(ctx context.Context, src SandboxSource, body *controlplane.CreateSandbox) error {
+	var img imagebuilder.Image
+	switch v := src.(type) {
+	case FromImage:
+		img = v.Build
+	case *FromImage:
+		img = v.Build
+	}
+	if !isImageSet(img) || body.BuildInfo == nil {
+		return nil
+	}
+	contexts, err := img.Contexts()
+	if err != nil {
+		return newSDKError(ErrValidation, err, "invalid image")
+	}
+	hashes, err := c.uploadContexts(ctx, contexts)
+	if err != nil {
+		return err
+	}
+	body.BuildInfo.ContextHashes = &hashes
+	return nil
 }
 
 func (c *Client) create(ctx context.Context, body controlplane.CreateSandbox, opts CreateOptions) (*Sandbox, error) {
@@ -542,6 +589,9 @@ func (c *Client) GetOrCreate(ctx context.Context, name string, src SandboxSource
 		// It was destroyed: create a new one below.
 	}
 
+	if err := c.uploadSourceContexts(ctx, src, &body); err != nil {
+		return nil, err
+	}
 	sb, err = c.create(ctx, body, opts)
 	if sb == nil && errors.Is(err, ErrConflict) {
 		// Someone else created it in the meantime.
