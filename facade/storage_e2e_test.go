@@ -203,6 +203,15 @@ func TestSnapshotOpsByName(t *testing.T) {
 	assert.ErrorIs(t, c.Snapshots.Delete(ctx, "00000000-0000-4000-8000-000000000000"), daytona.ErrNotFound)
 }
 
+// A snapshot name with a slash travels escaped in the URL path.
+func TestSnapshotGetByNameWithSlash(t *testing.T) {
+	t.Parallel()
+	_, c, ctx := emulator(t)
+	sn, err := c.Snapshots.Get(ctx, daytonatest.DefaultSnapshot)
+	require.NoError(t, err)
+	assert.Equal(t, daytonatest.DefaultSnapshot, sn.Name)
+}
+
 func TestImageSandboxFromBuild(t *testing.T) {
 	t.Parallel()
 	srv, c, ctx := emulator(t)

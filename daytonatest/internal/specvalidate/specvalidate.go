@@ -92,7 +92,7 @@ func (v *Validator) violation(format string, args ...any) string {
 
 // ServeHTTP validates the request, serves it and validates the response.
 func (v *Validator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	route, params, err := v.Router.FindRoute(r)
+	route, params, err := v.Router.FindRoute(routable(r))
 	if err != nil {
 		if v.Unspecified != nil && v.Unspecified(r) {
 			v.Next.ServeHTTP(w, r)
@@ -152,6 +152,22 @@ func (v *Validator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rec.copyTo(w)
+}
+
+// routable returns r, or, when its path holds escaped slashes (a snapshot
+// named "org/image:tag" in a path parameter), a copy whose Path keeps them
+// escaped: the router splits the decoded path on "/" and would see one
+// segment too many, while the server's own router (chi) routes on the raw
+// path.
+func routable(r *http.Request) *http.Request {
+	if r.URL.RawPath == "" {
+		return r
+	}
+	r2 := *r
+	u := *r.URL
+	u.Path = u.RawPath
+	r2.URL = &u
+	return &r2
 }
 
 // checkResponse validates one buffered answer; it returns the violation.
