@@ -4,7 +4,9 @@
 // (a streaming upload writer and a streaming download reader, plus the
 // server-side download writer the emulator uses), and the followers that
 // read a session log WebSocket or a chunked HTTP log body until the stream
-// ends.
+// ends; and the client ends of the toolbox's interactive WebSockets: a PTY
+// connection (PTYConn, an io.ReadWriteCloser with control messages and exit
+// codes) and a code-interpreter run (RunInterpreter).
 //
 // Everything here works in constant memory whatever the size of the data:
 // nothing buffers a whole file or a whole log.

@@ -28,7 +28,7 @@ type CloseError struct {
 
 // Error implements error.
 func (e *CloseError) Error() string {
-	msg := fmt.Sprintf("stream: log stream closed with code %d", e.Code)
+	msg := fmt.Sprintf("stream: WebSocket closed with code %d", e.Code)
 	if e.Reason != "" {
 		msg += ": " + e.Reason
 	}

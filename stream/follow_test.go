@@ -81,7 +81,7 @@ func TestFollowLogs(t *testing.T) {
 				require.ErrorAs(t, err, &ce)
 				assert.Equal(t, 1011, ce.Code)
 				assert.Equal(t, "read error", ce.Reason)
-				assert.Equal(t, "stream: log stream closed with code 1011: read error", err.Error())
+				assert.Equal(t, "stream: WebSocket closed with code 1011: read error", err.Error())
 			},
 		},
 		{

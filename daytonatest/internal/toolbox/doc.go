@@ -1,8 +1,11 @@
 // Package toolbox is the emulator's implementation of a sandbox's toolbox
 // API (the daemon at {toolboxProxyUrl}/{sandboxId}): files, git, process
-// exec and code run, sessions and the misc endpoints, built on the strict
-// server generated from toolbox-openapi.yaml. PTY, the code interpreter,
-// LSP and computer use answer 501 for now (pending_*.go).
+// exec and code run, sessions, PTYs (creack/pty), the stateful code
+// interpreter (a Python worker per context), LSP (bridged to pylsp and
+// typescript-language-server), computer use (Xvfb, xdotool, ImageMagick,
+// ffmpeg; 503 like the daemon when they are missing) and the misc
+// endpoints, built on the strict server generated from
+// toolbox-openapi.yaml.
 //
 // Each sandbox is a host directory, its root: the work dir and home,
 // relative paths resolve against it, and the file and git APIs refuse

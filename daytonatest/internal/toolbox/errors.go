@@ -101,11 +101,6 @@ func degenerateError(msg string) *daemonError {
 	return &daemonError{status: http.StatusInternalServerError, msg: msg, shape: shapeDegenerate}
 }
 
-// notImplemented answers operations the emulator does not serve yet.
-func notImplemented(op string) *daemonError {
-	return newError(http.StatusNotImplemented, "", "not implemented: "+op+" is not implemented by the emulator yet")
-}
-
 // envelope is the E1 body. Field order is the daemon's.
 type envelope struct {
 	StatusCode int    `json:"statusCode"`
@@ -190,12 +185,14 @@ func requestError(w http.ResponseWriter, r *http.Request, err error) {
 // emptyParamErrorRoutes are the routes whose parameter errors the daemon
 // answers with an empty 400 (E2): their handlers abort with a bare status.
 var emptyParamErrorRoutes = map[string]bool{
-	"GET /files/download":     true,
-	"GET /files/info":         true,
-	"DELETE /files":           true,
-	"POST /files/upload-v2":   true,
-	"POST /files/upload":      true,
-	"GET /port/{port}/in-use": true,
+	"GET /files/download":       true,
+	"GET /files/info":           true,
+	"DELETE /files":             true,
+	"POST /files/upload-v2":     true,
+	"POST /files/upload":        true,
+	"GET /port/{port}/in-use":   true,
+	"GET /lsp/document-symbols": true,
+	"GET /lsp/workspacesymbols": true,
 }
 
 // paramError answers a request whose parameters the generated router could

@@ -3,6 +3,7 @@ package toolbox
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 )
 
 // UnspecifiedRoutes are the routes the toolbox serves that
@@ -29,6 +30,9 @@ var emptyBodyErrors = map[string][]int{
 	"DownloadFile": {http.StatusBadRequest, http.StatusForbidden, http.StatusNotFound},
 	"UploadFile":   {http.StatusBadRequest},
 	"IsPortInUse":  {http.StatusBadRequest},
+	// Interpreter context errors (PROTOCOLS.md 1.1 E2, quirk 30).
+	"CreateInterpreterContext": {http.StatusBadRequest, http.StatusInternalServerError},
+	"DeleteInterpreterContext": {http.StatusBadRequest, http.StatusNotFound},
 }
 
 // KnownDeparture reports whether an answer of the operation operationID
@@ -37,12 +41,17 @@ var emptyBodyErrors = map[string][]int{
 // validating proxy can let it through:
 //   - an empty body (E2) on the file, upload and port-range errors listed
 //     in PROTOCOLS.md 1.1;
-//   - {"error": "…"} (E3) for a bulk-download request without paths;
-//   - {"errors": […], "files": […]} (E4) for a failed bulk upload.
+//   - {"error": "…"} (E3) for a bulk-download request without paths and
+//     for PTY session errors;
+//   - {"errors": […], "files": […]} (E4) for a failed bulk upload;
+//   - the LSP and computer-use answers of InteractiveDeparture.
 //
 // Everything else the toolbox answers conforms to the contract, or has a
 // status the contract does not declare (then it is an ErrorResponse).
 func KnownDeparture(operationID string, status int, body []byte) bool {
+	if InteractiveDeparture(operationID, status, body) {
+		return true
+	}
 	switch {
 	case len(body) == 0:
 		for _, s := range emptyBodyErrors[operationID] {
@@ -51,6 +60,12 @@ func KnownDeparture(operationID string, status int, body []byte) bool {
 			}
 		}
 		return false
+	case strings.Contains(operationID, "PtySession") && status >= 400:
+		// PTY endpoints answer {"error": "…"} (E3, quirk 13).
+		var e3 struct {
+			Error *string `json:"error"`
+		}
+		return json.Unmarshal(body, &e3) == nil && e3.Error != nil
 	case operationID == "DownloadFiles" && status == http.StatusBadRequest:
 		var e3 struct {
 			Error *string `json:"error"`

@@ -46,6 +46,10 @@ type Config struct {
 	Version string
 	// Logger receives the toolbox's diagnostics. Nil means none.
 	Logger *slog.Logger
+	// InterpreterPython is the Python the code interpreter's workers run
+	// (the standard library is all they need). Empty means python3 on the
+	// PATH of Env.
+	InterpreterPython string
 }
 
 // Toolbox is the emulator's implementation of one sandbox's toolbox API.
@@ -82,19 +86,17 @@ type core struct {
 }
 
 // server implements the generated strict server interface. Each area of the
-// API is an embedded handler set in its own file; the areas the emulator
-// does not serve yet answer 501 from the pending* sets (pending.go), which
-// their implementations replace.
+// API is an embedded handler set in its own file.
 type server struct {
 	fileHandlers
 	gitHandlers
 	processHandlers
 	sessionHandlers
 	infoHandlers
-	pendingPTY
-	pendingInterpreter
+	ptyHandlers
+	interpreterHandlers
 	lspHandlers
-	pendingComputerUse
+	computerUseHandlers
 }
 
 var _ tbserver.StrictServerInterface = (*server)(nil)
@@ -161,12 +163,16 @@ func New(cfg Config) (*Toolbox, error) {
 		procs:    map[int]struct{}{},
 	}
 	srv := &server{
-		fileHandlers:    fileHandlers{c},
-		gitHandlers:     gitHandlers{c},
-		processHandlers: processHandlers{c},
-		sessionHandlers: sessionHandlers{newSessionManager(c)},
-		infoHandlers:    infoHandlers{c},
-		lspHandlers:     newLSPHandlers(c),
+		fileHandlers:        fileHandlers{c},
+		gitHandlers:         gitHandlers{c},
+		processHandlers:     processHandlers{c},
+		sessionHandlers:     sessionHandlers{newSessionManager(c)},
+		infoHandlers:        infoHandlers{c},
+		lspHandlers:         newLSPHandlers(c),
+		computerUseHandlers: newComputerUseHandlers(c),
+
+		ptyHandlers:         newPTYHandlers(c),
+		interpreterHandlers: newInterpreterHandlers(c, cfg.InterpreterPython),
 	}
 	t := &Toolbox{core: c, srv: srv}
 	t.handler = t.routes()

@@ -1,0 +1,268 @@
+package daytona
+
+import (
+	"context"
+	"slices"
+
+	"github.com/daytona-go/daytona/api/toolbox"
+)
+
+// Accessibility reads and drives the desktop's accessibility (AT-SPI)
+// tree: the widgets of the applications that publish one. Use it as
+// sb.ComputerUse.Accessibility. A sandbox without the accessibility bus
+// answers ErrA11yUnavailable.
+type Accessibility struct{ sb *Sandbox }
+
+// AccessibilityScope selects the applications a query covers.
+type AccessibilityScope string
+
+// Accessibility scopes.
+const (
+	// ScopeFocused is the application with the focus (the default).
+	ScopeFocused AccessibilityScope = "focused"
+	// ScopePID is the application whose process ID is given.
+	ScopePID AccessibilityScope = "pid"
+	// ScopeAll is every registered application.
+	ScopeAll AccessibilityScope = "all"
+)
+
+// AccessibilityNode is a widget.
+type AccessibilityNode struct {
+	// ID identifies the node for Focus, Invoke and SetValue
+	// ("bus-name:object-path").
+	ID          string
+	Role        string
+	Name        string
+	Description string
+	States      []string
+	Actions     []string
+	// Bounds is the node's place on the screen.
+	Bounds   Region
+	Children []AccessibilityNode
+}
+
+func nodeFromAPI(n *toolbox.ComputeruseAccessibilityNode) AccessibilityNode {
+	out := AccessibilityNode{
+		ID: fromPtr(n.ID), Role: fromPtr(n.Role), Name: fromPtr(n.Name), Description: fromPtr(n.Description),
+		States: slices.Clone(fromPtr(n.States)), Actions: slices.Clone(fromPtr(n.Actions)),
+	}
+	if b := n.Bounds; b != nil {
+		out.Bounds = Region{X: fromPtr(b.X), Y: fromPtr(b.Y), Width: fromPtr(b.Width), Height: fromPtr(b.Height)}
+	}
+	for i := range fromPtr(n.Children) {
+		out.Children = append(out.Children, nodeFromAPI(&(*n.Children)[i]))
+	}
+	return out
+}
+
+// AccessibilityTreeOptions tunes Accessibility.Tree.
+type AccessibilityTreeOptions struct {
+	// Scope selects the applications (default ScopeFocused).
+	Scope AccessibilityScope
+	// PID is the process for ScopePID.
+	PID int
+	// MaxDepth limits the levels below the root (0: no limit).
+	MaxDepth int
+	// RootOnly returns the root without its children.
+	RootOnly bool
+}
+
+// AccessibilityTree is the result of Accessibility.Tree.
+type AccessibilityTree struct {
+	Root AccessibilityNode
+	// Truncated reports that the toolbox cut the tree short.
+	Truncated bool
+}
+
+func checkScope(op string, scope AccessibilityScope, pid int) (*string, *int, error) {
+	switch scope {
+	case "":
+		return nil, nil, nil
+	case ScopeFocused, ScopeAll:
+		s := string(scope)
+		return &s, nil, nil
+	case ScopePID:
+		if pid <= 0 {
+			return nil, nil, invalidf("%s: ScopePID needs a PID", op)
+		}
+		s := string(scope)
+		return &s, &pid, nil
+	}
+	return nil, nil, invalidf("%s: unknown Scope %q (want focused, pid or all)", op, scope)
+}
+
+// Tree returns the accessibility tree.
+func (a *Accessibility) Tree(ctx context.Context, opts AccessibilityTreeOptions) (*AccessibilityTree, error) {
+	const op = "Accessibility.Tree"
+	scope, pid, err := checkScope(op, opts.Scope, opts.PID)
+	if err != nil {
+		return nil, err
+	}
+	if opts.MaxDepth < 0 {
+		return nil, invalidf("%s: MaxDepth is negative (%d)", op, opts.MaxDepth)
+	}
+	params := &toolbox.GetAccessibilityTreeParams{Scope: scope, Pid: pid}
+	switch {
+	case opts.RootOnly:
+		params.MaxDepth = new(int)
+	case opts.MaxDepth > 0:
+		params.MaxDepth = &opts.MaxDepth
+	}
+	tb, err := a.sb.toolboxCall(ctx)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := tb.GetAccessibilityTreeWithResponse(ctx, params)
+	if err != nil {
+		return nil, wrapErr(ctx, err)
+	}
+	if resp.JSON200 == nil {
+		return nil, unexpected("/computeruse/a11y/tree", resp.Status())
+	}
+	out := &AccessibilityTree{Truncated: fromPtr(resp.JSON200.Truncated)}
+	if resp.JSON200.Root != nil {
+		out.Root = nodeFromAPI(resp.JSON200.Root)
+	}
+	return out, nil
+}
+
+// NameMatch says how AccessibilityQuery.Name compares.
+type NameMatch string
+
+// Name matching modes.
+const (
+	NameExact     NameMatch = "exact"
+	NameSubstring NameMatch = "substring"
+	NameRegex     NameMatch = "regex"
+)
+
+// AccessibilityQuery selects nodes for Accessibility.Find; empty fields
+// match everything.
+type AccessibilityQuery struct {
+	// Scope selects the applications (default ScopeFocused).
+	Scope AccessibilityScope
+	// PID is the process for ScopePID.
+	PID  int
+	Role string
+	Name string
+	// NameMatch says how Name compares (the toolbox's default when empty).
+	NameMatch NameMatch
+	// States are states every match has.
+	States []string
+	// Limit caps the number of matches (0: the toolbox's default).
+	Limit int
+}
+
+// AccessibilityMatches is the result of Accessibility.Find.
+type AccessibilityMatches struct {
+	Nodes []AccessibilityNode
+	// Truncated reports that more nodes matched than were returned.
+	Truncated bool
+}
+
+// Find returns the nodes that match q, as a flat list.
+func (a *Accessibility) Find(ctx context.Context, q AccessibilityQuery) (*AccessibilityMatches, error) {
+	const op = "Accessibility.Find"
+	scope, pid, err := checkScope(op, q.Scope, q.PID)
+	if err != nil {
+		return nil, err
+	}
+	switch q.NameMatch {
+	case "", NameExact, NameSubstring, NameRegex:
+	default:
+		return nil, invalidf("%s: unknown NameMatch %q (want exact, substring or regex)", op, q.NameMatch)
+	}
+	if q.Limit < 0 {
+		return nil, invalidf("%s: Limit is negative (%d)", op, q.Limit)
+	}
+	body := toolbox.FindAccessibilityNodesRequest{Scope: scope, Pid: pid}
+	if q.Role != "" {
+		body.Role = &q.Role
+	}
+	if q.Name != "" {
+		body.Name = &q.Name
+	}
+	if q.NameMatch != "" {
+		m := string(q.NameMatch)
+		body.NameMatch = &m
+	}
+	if len(q.States) > 0 {
+		states := slices.Clone(q.States)
+		body.States = &states
+	}
+	if q.Limit > 0 {
+		body.Limit = &q.Limit
+	}
+	tb, err := a.sb.toolboxCall(ctx)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := tb.FindAccessibilityNodesWithResponse(ctx, body)
+	if err != nil {
+		return nil, wrapErr(ctx, err)
+	}
+	if resp.JSON200 == nil {
+		return nil, unexpected("/computeruse/a11y/find", resp.Status())
+	}
+	out := &AccessibilityMatches{Truncated: fromPtr(resp.JSON200.Truncated), Nodes: []AccessibilityNode{}}
+	for i := range fromPtr(resp.JSON200.Matches) {
+		out.Nodes = append(out.Nodes, nodeFromAPI(&(*resp.JSON200.Matches)[i]))
+	}
+	return out, nil
+}
+
+func checkNodeID(op, id string) error {
+	if id == "" {
+		return invalidf("%s: node id is empty", op)
+	}
+	return nil
+}
+
+// Focus moves the keyboard focus to the node id.
+func (a *Accessibility) Focus(ctx context.Context, id string) error {
+	if err := checkNodeID("Accessibility.Focus", id); err != nil {
+		return err
+	}
+	tb, err := a.sb.toolboxCall(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = tb.FocusAccessibilityNodeWithResponse(ctx, toolbox.AccessibilityNodeRequest{ID: id})
+	return wrapErr(ctx, err)
+}
+
+// InvokeOptions tunes Accessibility.Invoke.
+type InvokeOptions struct {
+	// Action is the action to run (default: the node's first action).
+	Action string
+}
+
+// Invoke runs an action of the node id (a button's click, say).
+func (a *Accessibility) Invoke(ctx context.Context, id string, opts InvokeOptions) error {
+	if err := checkNodeID("Accessibility.Invoke", id); err != nil {
+		return err
+	}
+	tb, err := a.sb.toolboxCall(ctx)
+	if err != nil {
+		return err
+	}
+	body := toolbox.AccessibilityInvokeRequest{ID: id}
+	if opts.Action != "" {
+		body.Action = &opts.Action
+	}
+	_, err = tb.InvokeAccessibilityNodeWithResponse(ctx, body)
+	return wrapErr(ctx, err)
+}
+
+// SetValue sets the text or the numeric value of the node id.
+func (a *Accessibility) SetValue(ctx context.Context, id, value string) error {
+	if err := checkNodeID("Accessibility.SetValue", id); err != nil {
+		return err
+	}
+	tb, err := a.sb.toolboxCall(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = tb.SetAccessibilityNodeValueWithResponse(ctx, toolbox.AccessibilitySetValueRequest{ID: id, Value: &value})
+	return wrapErr(ctx, err)
+}
