@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -47,7 +48,7 @@ func TestStandalone(t *testing.T) {
 	cmd := exec.Command(bin, "-latency", "10ms")
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
-	var stderr bytes.Buffer
+	var stderr lockedBuffer
 	cmd.Stderr = &stderr
 	require.NoError(t, cmd.Start())
 	exited := make(chan error, 1)
@@ -159,5 +160,41 @@ func TestStandalone(t *testing.T) {
 	case <-time.After(40 * time.Second):
 		t.Fatalf("no exit after SIGINT; stderr: %s", stderr.String())
 	}
-	require.Error(t, syscall.Kill(pid, 0), "process %d outlived the emulator", pid)
+	require.Eventually(t, func() bool { return gone(pid) }, 10*time.Second, 20*time.Millisecond,
+		"process %d outlived the emulator", pid)
+}
+
+// gone reports whether pid has ended: it no longer exists, or it is a
+// zombie that nobody has reaped yet (in a container, PID 1 may never reap
+// the orphans it inherits).
+func gone(pid int) bool {
+	if syscall.Kill(pid, 0) != nil {
+		return true
+	}
+	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return true
+	}
+	// The state follows the parenthesised command name.
+	rest := stat[bytes.LastIndexByte(stat, ')')+1:]
+	return len(bytes.TrimSpace(rest)) > 0 && bytes.TrimSpace(rest)[0] == 'Z'
+}
+
+// lockedBuffer is a bytes.Buffer safe for the writer goroutine of os/exec
+// and the test reading it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }

@@ -1,7 +1,6 @@
 package toolbox_test
 
 import (
-	"encoding/json"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -100,36 +99,6 @@ func TestUpdateEnv(t *testing.T) {
 
 	bad := e.do(http.MethodPost, "/env", strings.NewReader(`{"set":{"HOME":"/"}}`), http.Header{"Content-Type": {"application/json"}})
 	requireEnvelope(t, bad, readAll(t, bad), http.StatusBadRequest, "BAD_REQUEST")
-}
-
-func TestPendingAreasAnswer501(t *testing.T) {
-	e := newEnv(t)
-	for _, c := range []struct{ method, path, body string }{
-		{http.MethodGet, "/process/pty", ""},
-		{http.MethodPost, "/process/interpreter/context", `{"language":"python"}`},
-		{http.MethodPost, "/lsp/start", `{"languageId":"python","pathToProject":"."}`},
-		{http.MethodGet, "/computeruse/status", ""},
-	} {
-		var h http.Header
-		var body *strings.Reader
-		if c.body != "" {
-			h = http.Header{"Content-Type": {"application/json"}}
-			body = strings.NewReader(c.body)
-		}
-		var resp *http.Response
-		if body != nil {
-			resp = e.do(c.method, c.path, body, h)
-		} else {
-			resp = e.do(c.method, c.path, nil, h)
-		}
-		raw := readAll(t, resp)
-		require.Equal(t, http.StatusNotImplemented, resp.StatusCode, "%s %s: %s", c.method, c.path, raw)
-		assert.Equal(t, "application/json", resp.Header.Get("Content-Type"))
-		var env map[string]any
-		require.NoError(t, json.Unmarshal(raw, &env))
-		assert.EqualValues(t, 501, env["statusCode"])
-		assert.Equal(t, c.path, env["path"])
-	}
 }
 
 func TestUnknownRoute(t *testing.T) {
