@@ -450,9 +450,7 @@ func assertNotErrored(sb *sandbox) error {
 // sandbox (autoDeleteInterval 0) is destroyed instead, and then answers 404.
 func (h *handlers) StopSandbox(_ context.Context, req cpserver.StopSandboxRequestObject) (cpserver.StopSandboxResponseObject, error) {
 	s := h.s
-	d, err := s.sandboxOp(req.SandboxIDOrName, func(sb *sandbox) error {
-		return s.stopLocked(sb)
-	})
+	d, err := s.sandboxOp(req.SandboxIDOrName, s.stopLocked)
 	if err != nil {
 		return nil, err
 	}
@@ -482,9 +480,7 @@ func (s *Server) stopLocked(sb *sandbox) error {
 // then destroyed, after which the sandbox answers 404.
 func (h *handlers) DeleteSandbox(_ context.Context, req cpserver.DeleteSandboxRequestObject) (cpserver.DeleteSandboxResponseObject, error) {
 	s := h.s
-	d, err := s.sandboxOp(req.SandboxIDOrName, func(sb *sandbox) error {
-		return s.deleteLocked(sb)
-	})
+	d, err := s.sandboxOp(req.SandboxIDOrName, s.deleteLocked)
 	if err != nil {
 		return nil, err
 	}
@@ -502,9 +498,7 @@ func (s *Server) deleteLocked(sb *sandbox) error {
 // ArchiveSandbox implements POST /sandbox/{sandboxIdOrName}/archive.
 func (h *handlers) ArchiveSandbox(_ context.Context, req cpserver.ArchiveSandboxRequestObject) (cpserver.ArchiveSandboxResponseObject, error) {
 	s := h.s
-	d, err := s.sandboxOp(req.SandboxIDOrName, func(sb *sandbox) error {
-		return s.archiveLocked(sb)
-	})
+	d, err := s.sandboxOp(req.SandboxIDOrName, s.archiveLocked)
 	if err != nil {
 		return nil, err
 	}
@@ -613,9 +607,7 @@ func deref[T any](p *T, def T) T {
 // pausing -> paused. Start resumes it.
 func (h *handlers) PauseSandbox(_ context.Context, req cpserver.PauseSandboxRequestObject) (cpserver.PauseSandboxResponseObject, error) {
 	s := h.s
-	d, err := s.sandboxOp(req.SandboxIDOrName, func(sb *sandbox) error {
-		return s.pauseLocked(sb)
-	})
+	d, err := s.sandboxOp(req.SandboxIDOrName, s.pauseLocked)
 	if err != nil {
 		return nil, err
 	}

@@ -210,12 +210,10 @@ func (c *ComputerUse) RestartProcess(ctx context.Context, name string) error {
 	if err := checkProcessName("ComputerUse.RestartProcess", name); err != nil {
 		return err
 	}
-	tb, err := c.sb.toolboxCall(ctx)
-	if err != nil {
+	return c.sb.send(ctx, func(tb *toolbox.ClientWithResponses) error {
+		_, err := tb.RestartProcessWithResponse(ctx, name)
 		return err
-	}
-	_, err = tb.RestartProcessWithResponse(ctx, name)
-	return wrapErr(ctx, err)
+	})
 }
 
 // ProcessLogs returns what the desktop process name wrote to its standard
@@ -342,9 +340,7 @@ func (m *Mouse) Click(ctx context.Context, x, y int, opts ClickOptions) (Point, 
 		return Point{}, err
 	}
 	body := toolbox.MouseClickRequest{X: &x, Y: &y, Button: button}
-	if opts.Double {
-		body.Double = &opts.Double
-	}
+	body.Double = nonZero(opts.Double)
 	resp, err := tb.ClickWithResponse(ctx, body)
 	if err != nil {
 		return Point{}, wrapErr(ctx, err)
@@ -453,12 +449,10 @@ func (k *Keyboard) Type(ctx context.Context, text string, opts TypeOptions) erro
 		d := int(ms)
 		body.Delay = &d
 	}
-	tb, err := k.sb.toolboxCall(ctx)
-	if err != nil {
+	return k.sb.send(ctx, func(tb *toolbox.ClientWithResponses) error {
+		_, err := tb.TypeTextWithResponse(ctx, body)
 		return err
-	}
-	_, err = tb.TypeTextWithResponse(ctx, body)
-	return wrapErr(ctx, err)
+	})
 }
 
 // PressOptions tunes Keyboard.Press.
@@ -485,12 +479,10 @@ func (k *Keyboard) Press(ctx context.Context, key string, opts PressOptions) err
 		mods := slices.Clone(opts.Modifiers)
 		body.Modifiers = &mods
 	}
-	tb, err := k.sb.toolboxCall(ctx)
-	if err != nil {
+	return k.sb.send(ctx, func(tb *toolbox.ClientWithResponses) error {
+		_, err := tb.PressKeyWithResponse(ctx, body)
 		return err
-	}
-	_, err = tb.PressKeyWithResponse(ctx, body)
-	return wrapErr(ctx, err)
+	})
 }
 
 // Hotkey presses keys together, such as "ctrl+c" or "ctrl+shift+t".
@@ -504,12 +496,10 @@ func (k *Keyboard) Hotkey(ctx context.Context, keys string) error {
 			return invalidf("%s: %q has an empty key", op, keys)
 		}
 	}
-	tb, err := k.sb.toolboxCall(ctx)
-	if err != nil {
+	return k.sb.send(ctx, func(tb *toolbox.ClientWithResponses) error {
+		_, err := tb.PressHotkeyWithResponse(ctx, toolbox.KeyboardHotkeyRequest{Keys: &keys})
 		return err
-	}
-	_, err = tb.PressHotkeyWithResponse(ctx, toolbox.KeyboardHotkeyRequest{Keys: &keys})
-	return wrapErr(ctx, err)
+	})
 }
 
 // Screenshots captures the sandbox's screen; use it as
@@ -598,8 +588,13 @@ func (r Region) check(op string) error {
 	return nil
 }
 
-// screenshotFromAPI decodes a screenshot answer.
-func screenshotFromAPI(op string, s *toolbox.ScreenshotResponse) (*Screenshot, error) {
+// screenshotFromAPI decodes the answer of one of the screenshot requests
+// (path names it, status is its HTTP status); s is nil when the answer had
+// no JSON body.
+func screenshotFromAPI(op, path string, s *toolbox.ScreenshotResponse, status string) (*Screenshot, error) {
+	if s == nil {
+		return nil, unexpected(path, status)
+	}
 	img, err := base64.StdEncoding.DecodeString(fromPtr(s.Screenshot))
 	if err != nil {
 		return nil, newSDKError(ErrServer, err, "%s: the screenshot is not valid base64", op)
@@ -623,18 +618,12 @@ func (s *Screenshots) TakeFullScreen(ctx context.Context, opts ScreenshotOptions
 	if err != nil {
 		return nil, err
 	}
-	params := &toolbox.TakeScreenshotParams{}
-	if opts.ShowCursor {
-		params.ShowCursor = &opts.ShowCursor
-	}
+	params := &toolbox.TakeScreenshotParams{ShowCursor: nonZero(opts.ShowCursor)}
 	resp, err := tb.TakeScreenshotWithResponse(ctx, params)
 	if err != nil {
 		return nil, wrapErr(ctx, err)
 	}
-	if resp.JSON200 == nil {
-		return nil, unexpected("/computeruse/screenshot", resp.Status())
-	}
-	return screenshotFromAPI(op, resp.JSON200)
+	return screenshotFromAPI(op, "/computeruse/screenshot", resp.JSON200, resp.Status())
 }
 
 // TakeRegion captures a region of the screen as PNG.
@@ -647,18 +636,14 @@ func (s *Screenshots) TakeRegion(ctx context.Context, region Region, opts Screen
 	if err != nil {
 		return nil, err
 	}
-	params := &toolbox.TakeRegionScreenshotParams{X: region.X, Y: region.Y, Width: region.Width, Height: region.Height}
-	if opts.ShowCursor {
-		params.ShowCursor = &opts.ShowCursor
+	params := &toolbox.TakeRegionScreenshotParams{
+		X: region.X, Y: region.Y, Width: region.Width, Height: region.Height, ShowCursor: nonZero(opts.ShowCursor),
 	}
 	resp, err := tb.TakeRegionScreenshotWithResponse(ctx, params)
 	if err != nil {
 		return nil, wrapErr(ctx, err)
 	}
-	if resp.JSON200 == nil {
-		return nil, unexpected("/computeruse/screenshot/region", resp.Status())
-	}
-	return screenshotFromAPI(op, resp.JSON200)
+	return screenshotFromAPI(op, "/computeruse/screenshot/region", resp.JSON200, resp.Status())
 }
 
 // TakeCompressed captures the whole screen, encoded and scaled as opts
@@ -673,18 +658,12 @@ func (s *Screenshots) TakeCompressed(ctx context.Context, opts CompressedScreens
 	if err != nil {
 		return nil, err
 	}
-	params := &toolbox.TakeCompressedScreenshotParams{Format: format, Quality: quality, Scale: scale}
-	if opts.ShowCursor {
-		params.ShowCursor = &opts.ShowCursor
-	}
+	params := &toolbox.TakeCompressedScreenshotParams{Format: format, Quality: quality, Scale: scale, ShowCursor: nonZero(opts.ShowCursor)}
 	resp, err := tb.TakeCompressedScreenshotWithResponse(ctx, params)
 	if err != nil {
 		return nil, wrapErr(ctx, err)
 	}
-	if resp.JSON200 == nil {
-		return nil, unexpected("/computeruse/screenshot/compressed", resp.Status())
-	}
-	return screenshotFromAPI(op, resp.JSON200)
+	return screenshotFromAPI(op, "/computeruse/screenshot/compressed", resp.JSON200, resp.Status())
 }
 
 // TakeCompressedRegion captures a region of the screen, encoded and
@@ -704,18 +683,13 @@ func (s *Screenshots) TakeCompressedRegion(ctx context.Context, region Region, o
 	}
 	params := &toolbox.TakeCompressedRegionScreenshotParams{
 		X: region.X, Y: region.Y, Width: region.Width, Height: region.Height, Format: format, Quality: quality, Scale: scale,
-	}
-	if opts.ShowCursor {
-		params.ShowCursor = &opts.ShowCursor
+		ShowCursor: nonZero(opts.ShowCursor),
 	}
 	resp, err := tb.TakeCompressedRegionScreenshotWithResponse(ctx, params)
 	if err != nil {
 		return nil, wrapErr(ctx, err)
 	}
-	if resp.JSON200 == nil {
-		return nil, unexpected("/computeruse/screenshot/region/compressed", resp.Status())
-	}
-	return screenshotFromAPI(op, resp.JSON200)
+	return screenshotFromAPI(op, "/computeruse/screenshot/region/compressed", resp.JSON200, resp.Status())
 }
 
 // Display describes the sandbox's screens and windows; use it as

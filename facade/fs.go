@@ -102,12 +102,10 @@ func (f *FileSystem) CreateFolder(ctx context.Context, path string, mode fs.File
 	if err != nil {
 		return err
 	}
-	tb, err := f.sb.toolboxCall(ctx)
-	if err != nil {
+	return f.sb.send(ctx, func(tb *toolbox.ClientWithResponses) error {
+		_, err := tb.CreateFolderWithResponse(ctx, &toolbox.CreateFolderParams{Path: path, Mode: m})
 		return err
-	}
-	_, err = tb.CreateFolderWithResponse(ctx, &toolbox.CreateFolderParams{Path: path, Mode: m})
-	return wrapErr(ctx, err)
+	})
 }
 
 // DeleteOptions tunes FileSystem.Delete.
@@ -123,16 +121,11 @@ func (f *FileSystem) Delete(ctx context.Context, path string, opts DeleteOptions
 	if err := checkPath("FS.Delete", "path", path); err != nil {
 		return err
 	}
-	tb, err := f.sb.toolboxCall(ctx)
-	if err != nil {
+	params := &toolbox.DeleteFileParams{Path: path, Recursive: nonZero(opts.Recursive)}
+	return f.sb.send(ctx, func(tb *toolbox.ClientWithResponses) error {
+		_, err := tb.DeleteFileWithResponse(ctx, params)
 		return err
-	}
-	params := &toolbox.DeleteFileParams{Path: path}
-	if opts.Recursive {
-		params.Recursive = toPtr(true)
-	}
-	_, err = tb.DeleteFileWithResponse(ctx, params)
-	return wrapErr(ctx, err)
+	})
 }
 
 // ListFilesOptions tunes FileSystem.List.
@@ -200,18 +193,13 @@ func (f *FileSystem) Info(ctx context.Context, path string) (FileInfo, error) {
 // Move moves (renames) source to destination.
 func (f *FileSystem) Move(ctx context.Context, source, destination string) error {
 	const op = "FS.Move"
-	if err := checkPath(op, "source", source); err != nil {
+	if err := checkPaths(op, "source", source, "destination", destination); err != nil {
 		return err
 	}
-	if err := checkPath(op, "destination", destination); err != nil {
+	return f.sb.send(ctx, func(tb *toolbox.ClientWithResponses) error {
+		_, err := tb.MoveFileWithResponse(ctx, &toolbox.MoveFileParams{Source: source, Destination: destination})
 		return err
-	}
-	tb, err := f.sb.toolboxCall(ctx)
-	if err != nil {
-		return err
-	}
-	_, err = tb.MoveFileWithResponse(ctx, &toolbox.MoveFileParams{Source: source, Destination: destination})
-	return wrapErr(ctx, err)
+	})
 }
 
 // Match is one line of a file that FileSystem.Find matched.
@@ -228,11 +216,8 @@ type Match struct {
 // pattern, like grep, and returns the matching lines.
 func (f *FileSystem) Find(ctx context.Context, path, pattern string) ([]Match, error) {
 	const op = "FS.Find"
-	if err := checkPath(op, "path", path); err != nil {
+	if err := checkSearch(op, path, pattern); err != nil {
 		return nil, err
-	}
-	if pattern == "" {
-		return nil, invalidf("%s: pattern is empty", op)
 	}
 	tb, err := f.sb.toolboxCall(ctx)
 	if err != nil {
@@ -252,17 +237,26 @@ func (f *FileSystem) Find(ctx context.Context, path, pattern string) ([]Match, e
 	return out, nil
 }
 
+// checkSearch checks the arguments of FileSystem.Find and
+// FileSystem.Search.
+func checkSearch(op, path, pattern string) error {
+	if err := checkPath(op, "path", path); err != nil {
+		return err
+	}
+	if pattern == "" {
+		return invalidf("%s: pattern is empty", op)
+	}
+	return nil
+}
+
 // Search returns the paths of the files under path whose path relative to
 // path matches the glob pattern: "*" and "?" within a name, "**" across
 // directories, {a,b} alternatives. So "*.go" finds the Go files directly
 // in path and "**/*.go" those at any depth.
 func (f *FileSystem) Search(ctx context.Context, path, pattern string) ([]string, error) {
 	const op = "FS.Search"
-	if err := checkPath(op, "path", path); err != nil {
+	if err := checkSearch(op, path, pattern); err != nil {
 		return nil, err
-	}
-	if pattern == "" {
-		return nil, invalidf("%s: pattern is empty", op)
 	}
 	tb, err := f.sb.toolboxCall(ctx)
 	if err != nil {
@@ -299,10 +293,8 @@ func (f *FileSystem) ReplaceInFiles(ctx context.Context, files []string, pattern
 	if len(files) == 0 {
 		return nil, invalidf("%s: no files", op)
 	}
-	for i, p := range files {
-		if err := checkPath(op, "file "+strconv.Itoa(i), p); err != nil {
-			return nil, err
-		}
+	if err := checkFiles(op, files); err != nil {
+		return nil, err
 	}
 	if pattern == "" {
 		return nil, invalidf("%s: pattern is empty", op)
@@ -354,16 +346,10 @@ func (f *FileSystem) SetPermissions(ctx context.Context, path string, opts SetPe
 		}
 		params.Mode = &m
 	}
-	if opts.Owner != "" {
-		params.Owner = &opts.Owner
-	}
-	if opts.Group != "" {
-		params.Group = &opts.Group
-	}
-	tb, err := f.sb.toolboxCall(ctx)
-	if err != nil {
+	params.Owner = nonZero(opts.Owner)
+	params.Group = nonZero(opts.Group)
+	return f.sb.send(ctx, func(tb *toolbox.ClientWithResponses) error {
+		_, err := tb.SetFilePermissionsWithResponse(ctx, params)
 		return err
-	}
-	_, err = tb.SetFilePermissionsWithResponse(ctx, params)
-	return wrapErr(ctx, err)
+	})
 }

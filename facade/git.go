@@ -3,7 +3,6 @@ package daytona
 import (
 	"context"
 	"errors"
-	"strconv"
 	"strings"
 	"time"
 
@@ -57,8 +56,9 @@ func gitCredentials(op, username, password string) (*string, *string, error) {
 	return &username, &password, nil
 }
 
-// gitErr scrubs secrets (a password the call carried) from an error.
-func gitErr(ctx context.Context, err error, secrets ...string) error {
+// redactErr wraps err as wrapErr does and scrubs secrets (a password the
+// call carried) from it.
+func redactErr(ctx context.Context, err error, secrets ...string) error {
 	err = wrapErr(ctx, err)
 	var de *Error
 	if err == nil || len(secrets) == 0 || !errors.As(err, &de) {
@@ -103,10 +103,7 @@ type CloneOptions struct {
 // Clone clones the repository at url into path.
 func (g *Git) Clone(ctx context.Context, url, path string, opts CloneOptions) error {
 	const op = "Git.Clone"
-	if err := checkPath(op, "url", url); err != nil {
-		return err
-	}
-	if err := checkPath(op, "path", path); err != nil {
+	if err := checkPaths(op, "url", url, "path", path); err != nil {
 		return err
 	}
 	if opts.Depth < 0 {
@@ -117,24 +114,16 @@ func (g *Git) Clone(ctx context.Context, url, path string, opts CloneOptions) er
 		return err
 	}
 	body := toolbox.GitCloneRequest{URL: url, Path: path, Username: user, Password: pass}
-	if opts.Branch != "" {
-		body.Branch = &opts.Branch
-	}
-	if opts.CommitID != "" {
-		body.CommitID = &opts.CommitID
-	}
+	body.Branch = nonZero(opts.Branch)
+	body.CommitID = nonZero(opts.CommitID)
 	if opts.Depth > 0 {
 		body.Depth = &opts.Depth
 	}
-	if opts.InsecureSkipTLS {
-		body.InsecureSkipTLS = toPtr(true)
-	}
-	tb, err := g.sb.toolboxCall(ctx)
-	if err != nil {
+	body.InsecureSkipTLS = nonZero(opts.InsecureSkipTLS)
+	return g.sb.send(ctx, func(tb *toolbox.ClientWithResponses) error {
+		_, err := tb.CloneRepositoryWithResponse(ctx, body)
 		return err
-	}
-	_, err = tb.CloneRepositoryWithResponse(ctx, body)
-	return gitErr(ctx, err, opts.Password)
+	}, opts.Password)
 }
 
 // Add stages files (paths relative to the repository; "." for all).
@@ -146,17 +135,13 @@ func (g *Git) Add(ctx context.Context, path string, files []string) error {
 	if len(files) == 0 {
 		return invalidf("%s: no files (use \".\" for all)", op)
 	}
-	for i, f := range files {
-		if err := checkPath(op, "file "+strconv.Itoa(i), f); err != nil {
-			return err
-		}
-	}
-	tb, err := g.sb.toolboxCall(ctx)
-	if err != nil {
+	if err := checkFiles(op, files); err != nil {
 		return err
 	}
-	_, err = tb.AddFilesWithResponse(ctx, toolbox.GitAddRequest{Path: path, Files: files})
-	return gitErr(ctx, err)
+	return g.sb.send(ctx, func(tb *toolbox.ClientWithResponses) error {
+		_, err := tb.AddFilesWithResponse(ctx, toolbox.GitAddRequest{Path: path, Files: files})
+		return err
+	})
 }
 
 // CommitOptions tunes Git.Commit.
@@ -179,16 +164,14 @@ func (g *Git) Commit(ctx context.Context, path, message string, opts CommitOptio
 		return "", invalidf("%s: message is empty", op)
 	}
 	body := toolbox.GitCommitRequest{Path: path, Message: message, Author: opts.Author, Email: opts.Email}
-	if opts.AllowEmpty {
-		body.AllowEmpty = toPtr(true)
-	}
+	body.AllowEmpty = nonZero(opts.AllowEmpty)
 	tb, err := g.sb.toolboxCall(ctx)
 	if err != nil {
 		return "", err
 	}
 	resp, err := tb.CommitChangesWithResponse(ctx, body)
 	if err != nil {
-		return "", gitErr(ctx, err)
+		return "", redactErr(ctx, err)
 	}
 	if resp.JSON200 == nil || resp.JSON200.Hash == "" {
 		return "", unexpected("POST /git/commit", resp.Status())
@@ -219,21 +202,13 @@ func (g *Git) Push(ctx context.Context, path string, opts PushOptions) error {
 		return err
 	}
 	body := toolbox.GitPushRequest{Path: path, Username: user, Password: pass}
-	if opts.Remote != "" {
-		body.Remote = &opts.Remote
-	}
-	if opts.Branch != "" {
-		body.Branch = &opts.Branch
-	}
-	if opts.SetUpstream {
-		body.SetUpstream = toPtr(true)
-	}
-	tb, err := g.sb.toolboxCall(ctx)
-	if err != nil {
+	body.Remote = nonZero(opts.Remote)
+	body.Branch = nonZero(opts.Branch)
+	body.SetUpstream = nonZero(opts.SetUpstream)
+	return g.sb.send(ctx, func(tb *toolbox.ClientWithResponses) error {
+		_, err := tb.PushChangesWithResponse(ctx, body)
 		return err
-	}
-	_, err = tb.PushChangesWithResponse(ctx, body)
-	return gitErr(ctx, err, opts.Password)
+	}, opts.Password)
 }
 
 // PullOptions tunes Git.Pull.
@@ -257,18 +232,12 @@ func (g *Git) Pull(ctx context.Context, path string, opts PullOptions) error {
 		return err
 	}
 	body := toolbox.GitPullRequest{Path: path, Username: user, Password: pass}
-	if opts.Remote != "" {
-		body.Remote = &opts.Remote
-	}
-	if opts.Branch != "" {
-		body.Branch = &opts.Branch
-	}
-	tb, err := g.sb.toolboxCall(ctx)
-	if err != nil {
+	body.Remote = nonZero(opts.Remote)
+	body.Branch = nonZero(opts.Branch)
+	return g.sb.send(ctx, func(tb *toolbox.ClientWithResponses) error {
+		_, err := tb.PullChangesWithResponse(ctx, body)
 		return err
-	}
-	_, err = tb.PullChangesWithResponse(ctx, body)
-	return gitErr(ctx, err, opts.Password)
+	}, opts.Password)
 }
 
 // GitFileState is the state of a file in the index or the work tree.
@@ -324,7 +293,7 @@ func (g *Git) Status(ctx context.Context, path string) (GitStatus, error) {
 	}
 	resp, err := tb.GetStatusWithResponse(ctx, &toolbox.GetStatusParams{Path: path})
 	if err != nil {
-		return GitStatus{}, gitErr(ctx, err)
+		return GitStatus{}, redactErr(ctx, err)
 	}
 	st := resp.JSON200
 	if st == nil {
@@ -365,7 +334,7 @@ func (g *Git) Branches(ctx context.Context, path string) (GitBranches, error) {
 	}
 	resp, err := tb.ListBranchesWithResponse(ctx, &toolbox.ListBranchesParams{Path: path})
 	if err != nil {
-		return GitBranches{}, gitErr(ctx, err)
+		return GitBranches{}, redactErr(ctx, err)
 	}
 	if resp.JSON200 == nil {
 		return GitBranches{}, unexpected("GET /git/branches", resp.Status())
@@ -381,52 +350,37 @@ func (g *Git) Branches(ctx context.Context, path string) (GitBranches, error) {
 // it out, as the toolbox does.
 func (g *Git) CreateBranch(ctx context.Context, path, name string) error {
 	const op = "Git.CreateBranch"
-	if err := checkPath(op, "path", path); err != nil {
+	if err := checkPaths(op, "path", path, "name", name); err != nil {
 		return err
 	}
-	if err := checkPath(op, "name", name); err != nil {
+	return g.sb.send(ctx, func(tb *toolbox.ClientWithResponses) error {
+		_, err := tb.CreateBranchWithResponse(ctx, toolbox.GitBranchRequest{Path: path, Name: name})
 		return err
-	}
-	tb, err := g.sb.toolboxCall(ctx)
-	if err != nil {
-		return err
-	}
-	_, err = tb.CreateBranchWithResponse(ctx, toolbox.GitBranchRequest{Path: path, Name: name})
-	return gitErr(ctx, err)
+	})
 }
 
 // CheckoutBranch checks out branch (or any revision).
 func (g *Git) CheckoutBranch(ctx context.Context, path, branch string) error {
 	const op = "Git.CheckoutBranch"
-	if err := checkPath(op, "path", path); err != nil {
+	if err := checkPaths(op, "path", path, "branch", branch); err != nil {
 		return err
 	}
-	if err := checkPath(op, "branch", branch); err != nil {
+	return g.sb.send(ctx, func(tb *toolbox.ClientWithResponses) error {
+		_, err := tb.CheckoutBranchWithResponse(ctx, toolbox.GitCheckoutRequest{Path: path, Branch: branch})
 		return err
-	}
-	tb, err := g.sb.toolboxCall(ctx)
-	if err != nil {
-		return err
-	}
-	_, err = tb.CheckoutBranchWithResponse(ctx, toolbox.GitCheckoutRequest{Path: path, Branch: branch})
-	return gitErr(ctx, err)
+	})
 }
 
 // DeleteBranch deletes the local branch name.
 func (g *Git) DeleteBranch(ctx context.Context, path, name string) error {
 	const op = "Git.DeleteBranch"
-	if err := checkPath(op, "path", path); err != nil {
+	if err := checkPaths(op, "path", path, "name", name); err != nil {
 		return err
 	}
-	if err := checkPath(op, "name", name); err != nil {
+	return g.sb.send(ctx, func(tb *toolbox.ClientWithResponses) error {
+		_, err := tb.DeleteBranchWithResponse(ctx, toolbox.GitDeleteBranchRequest{Path: path, Name: name})
 		return err
-	}
-	tb, err := g.sb.toolboxCall(ctx)
-	if err != nil {
-		return err
-	}
-	_, err = tb.DeleteBranchWithResponse(ctx, toolbox.GitDeleteBranchRequest{Path: path, Name: name})
-	return gitErr(ctx, err)
+	})
 }
 
 // GitCommit is one commit of a repository's history.
@@ -455,7 +409,7 @@ func (g *Git) History(ctx context.Context, path string) ([]GitCommit, error) {
 	}
 	resp, err := tb.GetCommitHistoryWithResponse(ctx, &toolbox.GetCommitHistoryParams{Path: path})
 	if err != nil {
-		return nil, gitErr(ctx, err)
+		return nil, redactErr(ctx, err)
 	}
 	if resp.JSON200 == nil {
 		return nil, unexpected("GET /git/history", resp.Status())
@@ -492,18 +446,12 @@ func (g *Git) Init(ctx context.Context, path string, opts GitInitOptions) error 
 		return err
 	}
 	body := toolbox.GitInitRequest{Path: path}
-	if opts.Bare {
-		body.Bare = toPtr(true)
-	}
-	if opts.InitialBranch != "" {
-		body.InitialBranch = &opts.InitialBranch
-	}
-	tb, err := g.sb.toolboxCall(ctx)
-	if err != nil {
+	body.Bare = nonZero(opts.Bare)
+	body.InitialBranch = nonZero(opts.InitialBranch)
+	return g.sb.send(ctx, func(tb *toolbox.ClientWithResponses) error {
+		_, err := tb.InitRepositoryWithResponse(ctx, body)
 		return err
-	}
-	_, err = tb.InitRepositoryWithResponse(ctx, body)
-	return gitErr(ctx, err)
+	})
 }
 
 // GitResetMode is how Git.Reset treats the index and the work tree.
@@ -543,23 +491,17 @@ func (g *Git) Reset(ctx context.Context, path string, opts GitResetOptions) erro
 	default:
 		return invalidf("%s: unknown Mode %q (want soft, mixed, hard, merge or keep)", op, opts.Mode)
 	}
-	if opts.Target != "" {
-		body.Target = &opts.Target
-	}
+	body.Target = nonZero(opts.Target)
 	if len(opts.Files) > 0 {
-		for i, f := range opts.Files {
-			if err := checkPath(op, "file "+strconv.Itoa(i), f); err != nil {
-				return err
-			}
+		if err := checkFiles(op, opts.Files); err != nil {
+			return err
 		}
 		body.Files = &opts.Files
 	}
-	tb, err := g.sb.toolboxCall(ctx)
-	if err != nil {
+	return g.sb.send(ctx, func(tb *toolbox.ClientWithResponses) error {
+		_, err := tb.ResetChangesWithResponse(ctx, body)
 		return err
-	}
-	_, err = tb.ResetChangesWithResponse(ctx, body)
-	return gitErr(ctx, err)
+	})
 }
 
 // GitRestoreOptions tunes Git.Restore. With neither Staged nor Worktree
@@ -582,27 +524,17 @@ func (g *Git) Restore(ctx context.Context, path string, files []string, opts Git
 	if len(files) == 0 {
 		return invalidf("%s: no files", op)
 	}
-	for i, f := range files {
-		if err := checkPath(op, "file "+strconv.Itoa(i), f); err != nil {
-			return err
-		}
-	}
-	body := toolbox.GitRestoreRequest{Path: path, Files: files}
-	if opts.Staged {
-		body.Staged = toPtr(true)
-	}
-	if opts.Worktree {
-		body.Worktree = toPtr(true)
-	}
-	if opts.Source != "" {
-		body.Source = &opts.Source
-	}
-	tb, err := g.sb.toolboxCall(ctx)
-	if err != nil {
+	if err := checkFiles(op, files); err != nil {
 		return err
 	}
-	_, err = tb.RestoreFilesWithResponse(ctx, body)
-	return gitErr(ctx, err)
+	body := toolbox.GitRestoreRequest{Path: path, Files: files}
+	body.Staged = nonZero(opts.Staged)
+	body.Worktree = nonZero(opts.Worktree)
+	body.Source = nonZero(opts.Source)
+	return g.sb.send(ctx, func(tb *toolbox.ClientWithResponses) error {
+		_, err := tb.RestoreFilesWithResponse(ctx, body)
+		return err
+	})
 }
 
 // GitRemote is a configured remote.
@@ -624,7 +556,7 @@ func (g *Git) Remotes(ctx context.Context, path string) ([]GitRemote, error) {
 	}
 	resp, err := tb.ListRemotesWithResponse(ctx, &toolbox.ListRemotesParams{Path: path})
 	if err != nil {
-		return nil, gitErr(ctx, err)
+		return nil, redactErr(ctx, err)
 	}
 	if resp.JSON200 == nil {
 		return nil, unexpected("GET /git/remotes", resp.Status())
@@ -667,24 +599,16 @@ type AddRemoteOptions struct {
 // StoreCredentials.
 func (g *Git) AddRemote(ctx context.Context, path, name, url string, opts AddRemoteOptions) error {
 	const op = "Git.AddRemote"
-	for _, a := range [][2]string{{"path", path}, {"name", name}, {"url", url}} {
-		if err := checkPath(op, a[0], a[1]); err != nil {
-			return err
-		}
-	}
-	body := toolbox.GitAddRemoteRequest{Path: path, Name: name, URL: url}
-	if opts.Fetch {
-		body.Fetch = toPtr(true)
-	}
-	if opts.Overwrite {
-		body.Overwrite = toPtr(true)
-	}
-	tb, err := g.sb.toolboxCall(ctx)
-	if err != nil {
+	if err := checkPaths(op, "path", path, "name", name, "url", url); err != nil {
 		return err
 	}
-	_, err = tb.AddRemoteWithResponse(ctx, body)
-	return gitErr(ctx, err)
+	body := toolbox.GitAddRemoteRequest{Path: path, Name: name, URL: url}
+	body.Fetch = nonZero(opts.Fetch)
+	body.Overwrite = nonZero(opts.Overwrite)
+	return g.sb.send(ctx, func(tb *toolbox.ClientWithResponses) error {
+		_, err := tb.AddRemoteWithResponse(ctx, body)
+		return err
+	})
 }
 
 // GitConfigScope is the git configuration file a setting lives in.
@@ -751,7 +675,7 @@ func (g *Git) GetConfig(ctx context.Context, key string, opts GitConfigOptions) 
 	}
 	resp, err := tb.GetGitConfigWithResponse(ctx, &toolbox.GetGitConfigParams{Key: key, Scope: scope, Path: path})
 	if err != nil {
-		return "", false, gitErr(ctx, err)
+		return "", false, redactErr(ctx, err)
 	}
 	if resp.JSON200 == nil {
 		return "", false, unexpected("GET /git/config", resp.Status())
@@ -772,33 +696,26 @@ func (g *Git) SetConfig(ctx context.Context, key, value string, opts GitConfigOp
 	if err != nil {
 		return err
 	}
-	tb, err := g.sb.toolboxCall(ctx)
-	if err != nil {
+	return g.sb.send(ctx, func(tb *toolbox.ClientWithResponses) error {
+		_, err := tb.SetGitConfigWithResponse(ctx, toolbox.GitSetConfigRequest{Key: key, Value: value, Scope: scope, Path: path})
 		return err
-	}
-	_, err = tb.SetGitConfigWithResponse(ctx, toolbox.GitSetConfigRequest{Key: key, Value: value, Scope: scope, Path: path})
-	return gitErr(ctx, err, value)
+	}, value)
 }
 
 // ConfigureUser sets user.name and user.email.
 func (g *Git) ConfigureUser(ctx context.Context, name, email string, opts GitConfigOptions) error {
 	const op = "Git.ConfigureUser"
-	if err := checkPath(op, "name", name); err != nil {
-		return err
-	}
-	if err := checkPath(op, "email", email); err != nil {
+	if err := checkPaths(op, "name", name, "email", email); err != nil {
 		return err
 	}
 	scope, path, err := opts.params(op)
 	if err != nil {
 		return err
 	}
-	tb, err := g.sb.toolboxCall(ctx)
-	if err != nil {
+	return g.sb.send(ctx, func(tb *toolbox.ClientWithResponses) error {
+		_, err := tb.ConfigureUserWithResponse(ctx, toolbox.GitConfigureUserRequest{Name: name, Email: email, Scope: scope, Path: path})
 		return err
-	}
-	_, err = tb.ConfigureUserWithResponse(ctx, toolbox.GitConfigureUserRequest{Name: name, Email: email, Scope: scope, Path: path})
-	return gitErr(ctx, err)
+	})
 }
 
 // GitCredentialsOptions tunes Git.StoreCredentials.
@@ -824,16 +741,10 @@ func (g *Git) StoreCredentials(ctx context.Context, username, password string, o
 		}
 	}
 	body := toolbox.GitAuthenticateRequest{Username: username, Password: password}
-	if opts.Host != "" {
-		body.Host = &opts.Host
-	}
-	if opts.Protocol != "" {
-		body.Protocol = &opts.Protocol
-	}
-	tb, err := g.sb.toolboxCall(ctx)
-	if err != nil {
+	body.Host = nonZero(opts.Host)
+	body.Protocol = nonZero(opts.Protocol)
+	return g.sb.send(ctx, func(tb *toolbox.ClientWithResponses) error {
+		_, err := tb.AuthenticateWithResponse(ctx, body)
 		return err
-	}
-	_, err = tb.AuthenticateWithResponse(ctx, body)
-	return gitErr(ctx, err, password)
+	}, password)
 }

@@ -5,6 +5,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -85,6 +86,18 @@ func (s *Sandbox) toolboxCall(ctx context.Context) (*toolbox.ClientWithResponses
 	return s.toolboxClient(ctx, false)
 }
 
+// send gets the toolbox client and runs call, a request whose answer
+// carries nothing the SDK reads. Its error goes through redactErr, so it is
+// wrapped as wrapErr does and secrets (values the request carried) are
+// scrubbed from it.
+func (s *Sandbox) send(ctx context.Context, call func(*toolbox.ClientWithResponses) error, secrets ...string) error {
+	tb, err := s.toolboxCall(ctx)
+	if err != nil {
+		return err
+	}
+	return redactErr(ctx, call(tb), secrets...)
+}
+
 // noReplay marks a request whose body is a one-shot stream: it must never
 // be sent twice, so the retry layer sees no GetBody.
 func noReplay(_ context.Context, req *http.Request) error {
@@ -104,6 +117,38 @@ func checkPath(op, what, p string) error {
 		return invalidf("%s: %s is empty", op, what)
 	case strings.IndexByte(p, 0) >= 0:
 		return invalidf("%s: %s contains a NUL byte", op, what)
+	}
+	return nil
+}
+
+// nonZero returns a pointer to v, or nil when v is its type's zero value:
+// an optional request field that is sent only when set.
+func nonZero[T comparable](v T) *T {
+	var zero T
+	if v == zero {
+		return nil
+	}
+	return &v
+}
+
+// checkPaths runs checkPath on each name, value pair of nameValue, in
+// order, and returns the first error. An odd count is a bug and panics.
+func checkPaths(op string, nameValue ...string) error {
+	for i := 0; i < len(nameValue); i += 2 {
+		if err := checkPath(op, nameValue[i], nameValue[i+1]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkFiles runs checkPath on each of files, naming them "file 0",
+// "file 1", ...
+func checkFiles(op string, files []string) error {
+	for i, f := range files {
+		if err := checkPath(op, "file "+strconv.Itoa(i), f); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -429,11 +429,26 @@ func (h gitHandlers) ListBranches(ctx context.Context, req tbserver.ListBranches
 			res.Branches = append(res.Branches, l)
 		}
 	}
-	if cur, err := h.git(ctx, dir, nil, nil, "symbolic-ref", "--quiet", "--short", "HEAD"); err == nil {
-		c := strings.TrimSpace(cur)
-		res.Current = &c
+	if cur, ok := h.currentBranch(ctx, dir); ok {
+		res.Current = &cur
 	}
 	return tbserver.ListBranches200JSONResponse(res), nil
+}
+
+// currentBranch returns the branch HEAD is on; ok is false when HEAD is
+// detached (or git fails).
+func (h gitHandlers) currentBranch(ctx context.Context, dir string) (branch string, ok bool) {
+	out, err := h.git(ctx, dir, nil, nil, "symbolic-ref", "--quiet", "--short", "HEAD")
+	if err != nil {
+		return "", false
+	}
+	return strings.TrimSpace(out), true
+}
+
+// branchExists reports whether the local branch name exists.
+func (h gitHandlers) branchExists(ctx context.Context, dir, name string) bool {
+	_, err := h.git(ctx, dir, nil, nil, "show-ref", "--verify", "--quiet", "refs/heads/"+name)
+	return err == nil
 }
 
 // CreateBranch serves POST /git/branches: creates the branch and checks it
@@ -447,7 +462,7 @@ func (h gitHandlers) CreateBranch(ctx context.Context, req tbserver.CreateBranch
 	if err != nil {
 		return nil, err
 	}
-	if _, err := h.git(ctx, dir, nil, nil, "show-ref", "--verify", "--quiet", "refs/heads/"+b.Name); err == nil {
+	if h.branchExists(ctx, dir, b.Name) {
 		return nil, newError(http.StatusConflict, codeGitBranchExists, "conflict: branch already exists: "+b.Name)
 	}
 	if _, err := h.git(ctx, dir, nil, nil, "check-ref-format", "--branch", b.Name); err != nil {
@@ -470,10 +485,10 @@ func (h gitHandlers) DeleteBranch(ctx context.Context, req tbserver.DeleteBranch
 	if err != nil {
 		return nil, err
 	}
-	if _, err := h.git(ctx, dir, nil, nil, "show-ref", "--verify", "--quiet", "refs/heads/"+b.Name); err != nil {
+	if !h.branchExists(ctx, dir, b.Name) {
 		return nil, newError(http.StatusNotFound, codeGitBranchNotFound, "not found: branch not found: "+b.Name)
 	}
-	if cur, err := h.git(ctx, dir, nil, nil, "symbolic-ref", "--quiet", "--short", "HEAD"); err == nil && strings.TrimSpace(cur) == b.Name {
+	if cur, ok := h.currentBranch(ctx, dir); ok && cur == b.Name {
 		return nil, badRequest("cannot delete the checked out branch %s", b.Name)
 	}
 	if _, err := h.git(ctx, dir, nil, nil, "update-ref", "-d", "refs/heads/"+b.Name); err != nil {
@@ -528,11 +543,11 @@ func (h gitHandlers) PushChanges(ctx context.Context, req tbserver.PushChangesRe
 	}
 	target := pushPullTarget(b.Remote, b.Branch)
 	if len(target) == 1 {
-		cur, err := h.git(ctx, dir, nil, nil, "symbolic-ref", "--quiet", "--short", "HEAD")
-		if err != nil {
+		cur, ok := h.currentBranch(ctx, dir)
+		if !ok {
 			return nil, newError(http.StatusNotFound, codeGitBranchNotFound, "not found: reference not found: HEAD is not on a branch")
 		}
-		target = append(target, strings.TrimSpace(cur))
+		target = append(target, cur)
 	}
 	if _, err := h.git(ctx, dir, authOf(b.Username, b.Password), nil, append(args, target...)...); err != nil {
 		return nil, gitError("git push", err)
