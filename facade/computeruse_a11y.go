@@ -223,12 +223,10 @@ func (a *Accessibility) Focus(ctx context.Context, id string) error {
 	if err := checkNodeID("Accessibility.Focus", id); err != nil {
 		return err
 	}
-	tb, err := a.sb.toolboxCall(ctx)
-	if err != nil {
+	return a.sb.send(ctx, func(tb *toolbox.ClientWithResponses) error {
+		_, err := tb.FocusAccessibilityNodeWithResponse(ctx, toolbox.AccessibilityNodeRequest{ID: id})
 		return err
-	}
-	_, err = tb.FocusAccessibilityNodeWithResponse(ctx, toolbox.AccessibilityNodeRequest{ID: id})
-	return wrapErr(ctx, err)
+	})
 }
 
 // InvokeOptions tunes Accessibility.Invoke.
@@ -259,10 +257,8 @@ func (a *Accessibility) SetValue(ctx context.Context, id, value string) error {
 	if err := checkNodeID("Accessibility.SetValue", id); err != nil {
 		return err
 	}
-	tb, err := a.sb.toolboxCall(ctx)
-	if err != nil {
+	return a.sb.send(ctx, func(tb *toolbox.ClientWithResponses) error {
+		_, err := tb.SetAccessibilityNodeValueWithResponse(ctx, toolbox.AccessibilitySetValueRequest{ID: id, Value: &value})
 		return err
-	}
-	_, err = tb.SetAccessibilityNodeValueWithResponse(ctx, toolbox.AccessibilitySetValueRequest{ID: id, Value: &value})
-	return wrapErr(ctx, err)
+	})
 }

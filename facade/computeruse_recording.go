@@ -155,12 +155,10 @@ func (r *Recordings) Delete(ctx context.Context, id string) error {
 	if err := checkRecordingID("Recording.Delete", id); err != nil {
 		return err
 	}
-	tb, err := r.sb.toolboxCall(ctx)
-	if err != nil {
+	return r.sb.send(ctx, func(tb *toolbox.ClientWithResponses) error {
+		_, err := tb.DeleteRecordingWithResponse(ctx, id)
 		return err
-	}
-	_, err = tb.DeleteRecordingWithResponse(ctx, id)
-	return wrapErr(ctx, err)
+	})
 }
 
 // Download streams the video file of the recording id. The caller must

@@ -199,12 +199,10 @@ func (l *LSPServer) Start(ctx context.Context) error {
 	if l.err != nil {
 		return l.err
 	}
-	tb, err := l.sb.toolboxCall(ctx)
-	if err != nil {
+	return l.sb.send(ctx, func(tb *toolbox.ClientWithResponses) error {
+		_, err := tb.StartWithResponse(ctx, l.server())
 		return err
-	}
-	_, err = tb.StartWithResponse(ctx, l.server())
-	return wrapErr(ctx, err)
+	})
 }
 
 // Stop stops the language server. Stopping one that does not run fails
@@ -213,12 +211,10 @@ func (l *LSPServer) Stop(ctx context.Context) error {
 	if l.err != nil {
 		return l.err
 	}
-	tb, err := l.sb.toolboxCall(ctx)
-	if err != nil {
+	return l.sb.send(ctx, func(tb *toolbox.ClientWithResponses) error {
+		_, err := tb.StopWithResponse(ctx, l.server())
 		return err
-	}
-	_, err = tb.StopWithResponse(ctx, l.server())
-	return wrapErr(ctx, err)
+	})
 }
 
 // document is the body naming a file for the server.
@@ -241,12 +237,10 @@ func (l *LSPServer) DidOpen(ctx context.Context, path string) error {
 	if err != nil {
 		return err
 	}
-	tb, err := l.sb.toolboxCall(ctx)
-	if err != nil {
+	return l.sb.send(ctx, func(tb *toolbox.ClientWithResponses) error {
+		_, err := tb.DidOpenWithResponse(ctx, doc)
 		return err
-	}
-	_, err = tb.DidOpenWithResponse(ctx, doc)
-	return wrapErr(ctx, err)
+	})
 }
 
 // DidClose tells the server that the file at path is closed.
@@ -255,12 +249,10 @@ func (l *LSPServer) DidClose(ctx context.Context, path string) error {
 	if err != nil {
 		return err
 	}
-	tb, err := l.sb.toolboxCall(ctx)
-	if err != nil {
+	return l.sb.send(ctx, func(tb *toolbox.ClientWithResponses) error {
+		_, err := tb.DidCloseWithResponse(ctx, doc)
 		return err
-	}
-	_, err = tb.DidCloseWithResponse(ctx, doc)
-	return wrapErr(ctx, err)
+	})
 }
 
 // DocumentSymbols returns the symbols of the file at path.

@@ -62,12 +62,10 @@ func (p *Process) CreateSession(ctx context.Context, id string) error {
 	if err := checkPath("Process.CreateSession", "session ID", id); err != nil {
 		return err
 	}
-	tb, err := p.sb.toolboxCall(ctx)
-	if err != nil {
+	return p.sb.send(ctx, func(tb *toolbox.ClientWithResponses) error {
+		_, err := tb.CreateSessionWithResponse(ctx, toolbox.CreateSessionRequest{SessionID: id})
 		return err
-	}
-	_, err = tb.CreateSessionWithResponse(ctx, toolbox.CreateSessionRequest{SessionID: id})
-	return wrapErr(ctx, err)
+	})
 }
 
 // GetSession returns the session id and its commands. An unknown id gives
@@ -116,12 +114,10 @@ func (p *Process) DeleteSession(ctx context.Context, id string) error {
 	if err := checkPath("Process.DeleteSession", "session ID", id); err != nil {
 		return err
 	}
-	tb, err := p.sb.toolboxCall(ctx)
-	if err != nil {
+	return p.sb.send(ctx, func(tb *toolbox.ClientWithResponses) error {
+		_, err := tb.DeleteSessionWithResponse(ctx, id)
 		return err
-	}
-	_, err = tb.DeleteSessionWithResponse(ctx, id)
-	return wrapErr(ctx, err)
+	})
 }
 
 // SessionExecOptions tunes Process.ExecuteSessionCommand.
@@ -338,12 +334,10 @@ func (p *Process) SendSessionCommandInput(ctx context.Context, sessionID, comman
 	if err := checkPath(op, "command ID", commandID); err != nil {
 		return err
 	}
-	tb, err := p.sb.toolboxCall(ctx)
-	if err != nil {
+	return p.sb.send(ctx, func(tb *toolbox.ClientWithResponses) error {
+		_, err := tb.SendInputWithResponse(ctx, sessionID, commandID, toolbox.SessionSendInputRequest{Data: data})
 		return err
-	}
-	_, err = tb.SendInputWithResponse(ctx, sessionID, commandID, toolbox.SessionSendInputRequest{Data: data})
-	return wrapErr(ctx, err)
+	})
 }
 
 // EntrypointSession returns the session running the sandbox's entrypoint
