@@ -31,6 +31,7 @@ type FailedStateError struct {
 	Recoverable bool
 }
 
+// Error says which resource is in which failure state, and why.
 func (e *FailedStateError) Error() string {
 	msg := fmt.Sprintf("%s %s is in state %s", e.Resource, e.ID, e.State)
 	if e.Reason != "" {
