@@ -73,7 +73,7 @@ type BaseChart struct {
 	// Type is the wire type. Parse sets it; a chart built in Go must set it
 	// for its JSON to parse back as the same type.
 	Type  ChartType `json:"type"`
-	Title string    `json:"title"`
+	Title string    `json:"title"` // Title is the chart's title; empty if it has none.
 	// PNGBase64 is the image as the wire carries it (standard base64); use
 	// [BaseChart.PNG] for the bytes.
 	PNGBase64 string `json:"png,omitempty"`
@@ -106,33 +106,42 @@ func (b *BaseChart) Raw() json.RawMessage { return bytes.Clone(b.raw) }
 // it directly; line and scatter charts through [PointChart].
 type Chart2D struct {
 	BaseChart
+	// XLabel is the x axis label; empty if none.
 	XLabel string `json:"x_label,omitempty"`
+	// YLabel is the y axis label; empty if none.
 	YLabel string `json:"y_label,omitempty"`
 	// XTicks and YTicks are the tick positions: numbers, or strings on
 	// datetime and categorical axes.
-	XTicks      []Scalar `json:"x_ticks,omitempty"`
+	XTicks []Scalar `json:"x_ticks,omitempty"`
+	// XTickLabels are the labels shown at XTicks.
 	XTickLabels []string `json:"x_tick_labels,omitempty"`
-	XScale      Scale    `json:"x_scale,omitempty"`
-	YTicks      []Scalar `json:"y_ticks,omitempty"`
+	// XScale is the x axis scale; empty if not sent.
+	XScale Scale `json:"x_scale,omitempty"`
+	// YTicks are the y tick positions (see XTicks).
+	YTicks []Scalar `json:"y_ticks,omitempty"`
+	// YTickLabels are the labels shown at YTicks.
 	YTickLabels []string `json:"y_tick_labels,omitempty"`
-	YScale      Scale    `json:"y_scale,omitempty"`
+	// YScale is the y axis scale; empty if not sent.
+	YScale Scale `json:"y_scale,omitempty"`
 }
 
 // PointChart is a 2D chart whose elements are series of points: the common
 // part of [LineChart] and [ScatterChart].
 type PointChart struct {
 	Chart2D
+	// Elements are the chart's series, one per line or marker set.
 	Elements []PointData `json:"elements"`
 }
 
 // PointData is one series of a line or scatter chart.
 type PointData struct {
-	Label  string  `json:"label"`
-	Points []Point `json:"points"`
+	Label  string  `json:"label"`  // Label is the series' legend label.
+	Points []Point `json:"points"` // Points are the series' points, in wire order.
 }
 
 // Point is one (x, y) point; on the wire a two-element array [x, y].
 type Point struct {
+	// X and Y are the coordinates: numbers, or strings on datetime and categorical axes.
 	X, Y Scalar
 }
 
@@ -171,13 +180,13 @@ type ScatterChart struct {
 // BarChart is a chart of type "bar".
 type BarChart struct {
 	Chart2D
-	Elements []BarData `json:"elements"`
+	Elements []BarData `json:"elements"` // Elements are the bars.
 }
 
 // BarData is one bar.
 type BarData struct {
-	Label string `json:"label"`
-	Group string `json:"group"`
+	Label string `json:"label"` // Label is the bar's label (its category).
+	Group string `json:"group"` // Group is the series (legend entry) the bar belongs to.
 	// Value is a number as the matplotlib hook emits it, or a string as the
 	// daemon's type declares it; [Scalar.Float] reads both.
 	Value Scalar `json:"value"`
@@ -186,14 +195,14 @@ type BarData struct {
 // PieChart is a chart of type "pie".
 type PieChart struct {
 	BaseChart
-	Elements []PieData `json:"elements"`
+	Elements []PieData `json:"elements"` // Elements are the slices.
 }
 
 // PieData is one pie slice.
 type PieData struct {
-	Label  string  `json:"label"`
-	Angle  float64 `json:"angle"`
-	Radius float64 `json:"radius"`
+	Label  string  `json:"label"`  // Label is the slice's label.
+	Angle  float64 `json:"angle"`  // Angle is the slice's angular size, in degrees.
+	Radius float64 `json:"radius"` // Radius is the slice's radius, in the figure's data units.
 	// AutoPct is the slice's percentage label when the figure has one (a
 	// string or a number); zero otherwise.
 	AutoPct Scalar `json:"autopct,omitzero"`
@@ -202,18 +211,25 @@ type PieData struct {
 // BoxAndWhiskerChart is a chart of type "box_and_whisker".
 type BoxAndWhiskerChart struct {
 	Chart2D
-	Elements []BoxAndWhiskerData `json:"elements"`
+	Elements []BoxAndWhiskerData `json:"elements"` // Elements are the boxes.
 }
 
 // BoxAndWhiskerData is one box.
 type BoxAndWhiskerData struct {
-	Label         string    `json:"label"`
-	Min           float64   `json:"min"`
-	FirstQuartile float64   `json:"first_quartile"`
-	Median        float64   `json:"median"`
-	ThirdQuartile float64   `json:"third_quartile"`
-	Max           float64   `json:"max"`
-	Outliers      []float64 `json:"outliers"`
+	// Label is the box's label (its category).
+	Label string `json:"label"`
+	// Min is the end of the lower whisker.
+	Min float64 `json:"min"`
+	// FirstQuartile is the bottom of the box (25th percentile).
+	FirstQuartile float64 `json:"first_quartile"`
+	// Median is the line across the box.
+	Median float64 `json:"median"`
+	// ThirdQuartile is the top of the box (75th percentile).
+	ThirdQuartile float64 `json:"third_quartile"`
+	// Max is the end of the upper whisker.
+	Max float64 `json:"max"`
+	// Outliers are the values drawn beyond the whiskers; empty if none.
+	Outliers []float64 `json:"outliers"`
 }
 
 // CompositeChart is a chart of type "composite_chart": a figure with several
@@ -222,7 +238,7 @@ type BoxAndWhiskerData struct {
 // y_label), so subplots that came through it have no elements.
 type CompositeChart struct {
 	BaseChart
-	Elements []Chart `json:"elements"`
+	Elements []Chart `json:"elements"` // Elements are the subplots, each parsed as by Parse.
 }
 
 // UnmarshalJSON decodes a composite chart, parsing each subplot as [Parse]
@@ -236,5 +252,6 @@ func (c *CompositeChart) UnmarshalJSON(data []byte) error {
 // fields, the elements as raw JSON, and the whole object in Raw.
 type UnknownChart struct {
 	BaseChart
+	// Elements are the "elements" array entries, undecoded; nil if absent.
 	Elements []json.RawMessage `json:"elements"`
 }

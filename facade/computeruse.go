@@ -79,18 +79,18 @@ const (
 // DesktopProcess is one of the desktop's processes (such as xvfb, xfce4,
 // x11vnc, novnc).
 type DesktopProcess struct {
-	Name    string
-	Running bool
+	Name    string // Name is the process's name, e.g. "xvfb".
+	Running bool   // Running reports that the process is up.
 	// PID is the process ID, 0 if unknown.
 	PID int
 	// Priority orders the start: lower first.
 	Priority    int
-	AutoRestart bool
+	AutoRestart bool // AutoRestart reports that the process is restarted when it exits.
 }
 
 // ComputerUseResult is the answer to Start and Stop.
 type ComputerUseResult struct {
-	Message string
+	Message string // Message is the toolbox's status message; empty if none was sent.
 	// Processes are the desktop's processes, in start order.
 	Processes []DesktopProcess
 }
@@ -258,7 +258,7 @@ func (c *ComputerUse) ProcessErrors(ctx context.Context, name string) (string, e
 
 // Point is a position on the screen, in pixels from the top-left corner.
 type Point struct {
-	X, Y int
+	X, Y int // X and Y are pixels right of and below the top-left corner.
 }
 
 func pointOf(x, y *int) Point { return Point{X: fromPtr(x), Y: fromPtr(y)} }
@@ -521,8 +521,8 @@ type Screenshot struct {
 
 // Region is a rectangle of the screen.
 type Region struct {
-	X, Y          int
-	Width, Height int
+	X, Y          int // X and Y are the top-left corner, in pixels.
+	Width, Height int // Width and Height are the size, in pixels.
 }
 
 // ScreenshotOptions tunes TakeFullScreen and TakeRegion.
@@ -698,18 +698,18 @@ type Display struct{ sb *Sandbox }
 
 // DisplayInfo is one screen.
 type DisplayInfo struct {
-	ID            int
-	X, Y          int
-	Width, Height int
-	Active        bool
+	ID            int  // ID is the screen's number, as the toolbox reports it.
+	X, Y          int  // X and Y are the screen's top-left corner, in pixels.
+	Width, Height int  // Width and Height are the screen's size, in pixels.
+	Active        bool // Active reports the screen the toolbox marks as active.
 }
 
 // Window is a top-level window.
 type Window struct {
-	ID            int
-	Title         string
-	X, Y          int
-	Width, Height int
+	ID            int    // ID is the window's ID, as the toolbox reports it.
+	Title         string // Title is the window's title; empty if it has none.
+	X, Y          int    // X and Y are the window's top-left corner, in pixels.
+	Width, Height int    // Width and Height are the window's size, in pixels.
 	// Active reports the window with the input focus.
 	Active bool
 }

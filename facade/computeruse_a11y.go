@@ -31,14 +31,14 @@ type AccessibilityNode struct {
 	// ID identifies the node for Focus, Invoke and SetValue
 	// ("bus-name:object-path").
 	ID          string
-	Role        string
-	Name        string
-	Description string
-	States      []string
-	Actions     []string
+	Role        string   // Role is the widget's accessibility role, e.g. "push button".
+	Name        string   // Name is the widget's accessible name; empty if none.
+	Description string   // Description is the widget's accessible description; empty if none.
+	States      []string // States are the widget's states, e.g. "focused", "enabled".
+	Actions     []string // Actions are the actions the widget supports (for Invoke).
 	// Bounds is the node's place on the screen.
 	Bounds   Region
-	Children []AccessibilityNode
+	Children []AccessibilityNode // Children are the node's child widgets, in toolbox order.
 }
 
 func nodeFromAPI(n *toolbox.ComputeruseAccessibilityNode) AccessibilityNode {
@@ -69,7 +69,7 @@ type AccessibilityTreeOptions struct {
 
 // AccessibilityTree is the result of Accessibility.Tree.
 type AccessibilityTree struct {
-	Root AccessibilityNode
+	Root AccessibilityNode // Root is the top node of the tree.
 	// Truncated reports that the toolbox cut the tree short.
 	Truncated bool
 }
@@ -143,8 +143,8 @@ type AccessibilityQuery struct {
 	Scope AccessibilityScope
 	// PID is the process for ScopePID.
 	PID  int
-	Role string
-	Name string
+	Role string // Role keeps nodes with this role.
+	Name string // Name keeps nodes whose name matches it (see NameMatch).
 	// NameMatch says how Name compares (the toolbox's default when empty).
 	NameMatch NameMatch
 	// States are states every match has.
@@ -155,6 +155,7 @@ type AccessibilityQuery struct {
 
 // AccessibilityMatches is the result of Accessibility.Find.
 type AccessibilityMatches struct {
+	// Nodes are the matching nodes, each with its own Children as returned.
 	Nodes []AccessibilityNode
 	// Truncated reports that more nodes matched than were returned.
 	Truncated bool

@@ -27,11 +27,11 @@ const (
 
 // Recording describes a screen recording.
 type Recording struct {
-	ID string
+	ID string // ID identifies the recording for Stop, Get, Download and Delete.
 	// FileName and FilePath name the video file in the sandbox.
 	FileName string
-	FilePath string
-	Status   RecordingStatus
+	FilePath string          // FilePath is the full path; FileName its base name.
+	Status   RecordingStatus // Status is the recording's state; unknown values come through.
 	// StartTime is when the recording started (for files the toolbox
 	// found on disk: their modification time).
 	StartTime time.Time

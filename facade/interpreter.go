@@ -34,9 +34,9 @@ const interpreterReadLimit = 16 << 20
 // InterpreterContext is an isolated interpreter state: its own globals
 // and working directory, served by its own worker process.
 type InterpreterContext struct {
-	ID       string
-	Cwd      string
-	Language string
+	ID       string // ID identifies the context (RunCodeOptions.Context, DeleteContext).
+	Cwd      string // Cwd is the context's working directory in the sandbox.
+	Language string // Language is the context's language, e.g. "python".
 	// CreatedAt is zero if the toolbox sent no parseable time.
 	CreatedAt time.Time
 	// Active is false once the context's worker has died (after a timeout
@@ -85,15 +85,17 @@ type RunCodeOptions struct {
 	// flushed write), OnError the exception the code raised. They run on
 	// the calling goroutine, in order, and should return promptly.
 	OnStdout func(text string)
+	// OnStderr receives standard error text (see OnStdout).
 	OnStderr func(text string)
-	OnError  func(err *ExecutionError)
+	// OnError receives the exception the code raised (see OnStdout).
+	OnError func(err *ExecutionError)
 }
 
 // ExecutionResult is what a run produced. The value of a trailing
 // expression is not returned (print it).
 type ExecutionResult struct {
-	Stdout string
-	Stderr string
+	Stdout string // Stdout is all the standard output, concatenated.
+	Stderr string // Stderr is all the standard error output, concatenated.
 	// Error is the exception the code raised, nil if none. An exception
 	// is not an error of RunCode.
 	Error *ExecutionError

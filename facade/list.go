@@ -76,7 +76,7 @@ type ListOptions struct {
 	IncludeWarm bool
 	// Sort and Order choose the ordering; empty means the server's.
 	Sort  SandboxSort
-	Order SortOrder
+	Order SortOrder // Order is the direction: SortAscending or SortDescending.
 	// PageSize is the number of sandboxes per request (1-200; 0 means the
 	// server's default, 100).
 	PageSize int

@@ -60,14 +60,14 @@ func (l *LSPServer) ProjectPath() string { return l.project }
 // Position is a place in a text document: a zero-based line and a
 // zero-based character offset (in UTF-16 code units, as LSP counts).
 type Position struct {
-	Line      int
-	Character int
+	Line      int // Line is the zero-based line number.
+	Character int // Character is the zero-based offset in the line, in UTF-16 code units.
 }
 
 // Range is a span of a text document; End is exclusive.
 type Range struct {
-	Start Position
-	End   Position
+	Start Position // Start is the first position of the span.
+	End   Position // End is the position just after the span.
 }
 
 // Location is a range in a file.
@@ -76,7 +76,7 @@ type Location struct {
 	URI string
 	// Path is the file's path in the sandbox (the URI's path, decoded).
 	Path  string
-	Range Range
+	Range Range // Range is the span in the file.
 }
 
 // SymbolKind is the kind of a symbol, as LSP numbers them. Values the SDK
@@ -115,9 +115,9 @@ const (
 
 // Symbol is a named program element: a class, a function, a variable...
 type Symbol struct {
-	Name     string
-	Kind     SymbolKind
-	Location Location
+	Name     string     // Name is the symbol's name.
+	Kind     SymbolKind // Kind is the symbol's kind (class, function, ...).
+	Location Location   // Location is where the symbol is declared.
 }
 
 // CompletionItemKind is the kind of a completion, as LSP numbers them.
@@ -158,14 +158,14 @@ type CompletionItem struct {
 	// Label is what the proposal shows (and inserts, unless InsertText is
 	// set).
 	Label string
-	Kind  CompletionItemKind
+	Kind  CompletionItemKind // Kind is the proposal's kind; 0 if the server sent none.
 	// Detail is extra information, such as a type signature.
 	Detail string
 	// Documentation is the proposal's documentation, plain text or
 	// Markdown.
 	Documentation string
-	SortText      string
-	FilterText    string
+	SortText      string // SortText orders proposals in place of Label when set.
+	FilterText    string // FilterText is matched against typed text in place of Label when set.
 	// InsertText is the text to insert, when it differs from Label.
 	InsertText string
 }
@@ -174,7 +174,7 @@ type CompletionItem struct {
 type CompletionList struct {
 	// IsIncomplete reports that typing more may give other proposals.
 	IsIncomplete bool
-	Items        []CompletionItem
+	Items        []CompletionItem // Items are the proposals, in server order.
 }
 
 // server is the body identifying the language server.

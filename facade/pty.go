@@ -36,8 +36,8 @@ const ptyReadLimit = 1 << 20
 
 // PTYSize is a terminal size in character cells.
 type PTYSize struct {
-	Cols int
-	Rows int
+	Cols int // Cols is the width, in character cells.
+	Rows int // Rows is the height, in character cells.
 }
 
 // PTYOptions tunes Process.CreatePTY. The zero value creates a session
@@ -63,12 +63,12 @@ type PTYOptions struct {
 
 // PTYSessionInfo describes a PTY session.
 type PTYSessionInfo struct {
-	ID  string
-	Cwd string
+	ID  string // ID names the session.
+	Cwd string // Cwd is the session's working directory in the sandbox.
 	// Env is the session's environment as the toolbox reports it (the
 	// variables it was created with, plus TERM).
 	Env  map[string]string
-	Size PTYSize
+	Size PTYSize // Size is the terminal's current size.
 	// CreatedAt is zero if the toolbox sent no parseable time.
 	CreatedAt time.Time
 	// Active reports a running shell (a lazy session is inactive until

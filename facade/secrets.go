@@ -62,7 +62,7 @@ type SecretListOptions struct {
 	Name string
 	// Sort and Order choose the ordering; empty means the server's.
 	Sort  SecretSort
-	Order SortOrder
+	Order SortOrder // Order is the direction: SortAscending or SortDescending.
 	// PageSize is the number of secrets per request (1-200; 0 means the
 	// server's default, 100).
 	PageSize int

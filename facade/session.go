@@ -41,7 +41,7 @@ type SessionCommand struct {
 	// Exited reports that the command has finished; ExitCode is its exit
 	// code then (0 while it runs).
 	Exited   bool
-	ExitCode int
+	ExitCode int // ExitCode is the exit code once Exited (see Exited).
 }
 
 func sessionFromAPI(s *toolbox.Session) *Session {
@@ -143,7 +143,7 @@ type SessionExecResult struct {
 	// Exited reports that the command has finished (always, for a
 	// synchronous command); ExitCode is its exit code then.
 	Exited   bool
-	ExitCode int
+	ExitCode int // ExitCode is the exit code once Exited (see Exited).
 	// Stdout and Stderr are the command's output streams, and Output both
 	// merged, for a synchronous command; empty for an asynchronous one.
 	Stdout, Stderr, Output string

@@ -49,7 +49,7 @@ type Snapshot struct {
 	ImageName string
 	// State is the snapshot's state; ErrorReason says why it failed.
 	State       SnapshotState
-	ErrorReason string
+	ErrorReason string // ErrorReason says why the snapshot failed; empty if it did not.
 	// Size is the image size in GB, 0 until known.
 	Size float64
 	// Entrypoint is the image's entrypoint, if set.
@@ -141,7 +141,7 @@ type SnapshotListOptions struct {
 	SourceSandboxID string
 	// Sort and Order choose the ordering; empty means the server's.
 	Sort  SnapshotSort
-	Order SortOrder
+	Order SortOrder // Order is the direction: SortAscending or SortDescending.
 }
 
 // SnapshotPage is one page of a snapshot listing.

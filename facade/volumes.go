@@ -34,7 +34,7 @@ type Volume struct {
 	OrganizationID string
 	// State is the volume's state; ErrorReason says why it failed.
 	State       VolumeState
-	ErrorReason string
+	ErrorReason string // ErrorReason says why the volume failed; empty if it did not.
 	// CreatedAt, UpdatedAt and LastUsedAt (zero if never mounted) are the
 	// volume's timestamps.
 	CreatedAt, UpdatedAt, LastUsedAt time.Time

@@ -29,7 +29,7 @@ type WarmPool struct {
 	Resources Resources
 	// OSUser and Env are the pool sandboxes' OS user and environment.
 	OSUser string
-	Env    map[string]string
+	Env    map[string]string // Env is the pool sandboxes' environment variables.
 	// ErrorReason says why the pool cannot fill, if it cannot.
 	ErrorReason string
 	// CreatedAt and UpdatedAt are the pool's timestamps.

@@ -65,7 +65,7 @@ func (k PartKind) String() string {
 // Err. The part is valid until the next call of Next (or the next step of
 // the iteration); unread content is skipped then.
 type DownloadPart struct {
-	Kind PartKind
+	Kind PartKind // Kind tells a file part (PartFile) from an error part (PartError).
 	// Path is the sandbox path the part is about, from the lossless
 	// "filename*" parameter when present, else from "filename".
 	Path string

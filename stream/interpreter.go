@@ -36,9 +36,12 @@ const (
 // InterpreterRequest is the first (and only) client message of an
 // execution (7.2).
 type InterpreterRequest struct {
-	Code      string            `json:"code"`
-	ContextID string            `json:"contextId,omitempty"`
-	Envs      map[string]string `json:"envs,omitempty"`
+	// Code is the source code to run.
+	Code string `json:"code"`
+	// ContextID is the context to run in; empty means the default context.
+	ContextID string `json:"contextId,omitempty"`
+	// Envs are environment variables for this run only.
+	Envs map[string]string `json:"envs,omitempty"`
 	// Timeout is in whole seconds: nil lets the server apply its default
 	// (600 s), 0 means no limit.
 	Timeout *int `json:"timeout,omitempty"`
@@ -47,10 +50,15 @@ type InterpreterRequest struct {
 // InterpreterMessage is a server message of the execute WebSocket (7.3):
 // all five keys are always present.
 type InterpreterMessage struct {
-	Type      string `json:"type"`
-	Text      string `json:"text"`
-	Name      string `json:"name"`
-	Value     string `json:"value"`
+	// Type is "stdout", "stderr", "error" or "control".
+	Type string `json:"type"`
+	// Text is the output (stdout, stderr) or "completed"/"interrupted" (control).
+	Text string `json:"text"`
+	// Name is the exception's class (error messages only).
+	Name string `json:"name"`
+	// Value is the exception's message (error messages only).
+	Value string `json:"value"`
+	// Traceback is the cleaned-up traceback (error messages only).
 	Traceback string `json:"traceback"`
 }
 
@@ -79,15 +87,18 @@ type ExecutionError struct {
 // disconnects a client that falls 1024 messages behind (1008 "slow
 // consumer").
 type InterpreterHandlers struct {
+	// OnStdout receives each non-empty stdout text; nil ignores them.
 	OnStdout func(text string)
+	// OnStderr receives each non-empty stderr text; nil ignores them.
 	OnStderr func(text string)
-	OnError  func(ExecutionError)
+	// OnError receives the exception of an error message; nil ignores it.
+	OnError func(ExecutionError)
 }
 
 // InterpreterResult is what an execution produced.
 type InterpreterResult struct {
-	Stdout string
-	Stderr string
+	Stdout string // Stdout is all the stdout text, concatenated.
+	Stderr string // Stderr is all the stderr text, concatenated.
 	// Error is the exception the code raised, nil if none.
 	Error *ExecutionError
 	// Completed reports the "completed" control message; Interrupted the

@@ -55,7 +55,7 @@ var (
 // PTYError is an error the server reported in a PTY control message (for
 // example an unknown session id, PROTOCOLS.md 6.3) or in a close reason.
 type PTYError struct {
-	Message string
+	Message string // Message is the server's error text.
 }
 
 // Error implements error.
@@ -65,17 +65,22 @@ func (e *PTYError) Error() string { return "stream: PTY: " + e.Message }
 // killed by a signal) and the server's reason ("" for 0, "non-zero exit",
 // "Ctrl+C", "SIGKILL", ...).
 type PTYExit struct {
-	Code   int
-	Reason string
+	Code   int    // Code is the exit code; -1 for a shell killed by a signal.
+	Reason string // Reason is the server's reason; empty for exit code 0.
 }
 
 // PTYControl is a control message of a PTY WebSocket (PROTOCOLS.md 6.5):
 // a TEXT frame holding JSON whose type is "control".
 type PTYControl struct {
-	Type       string `json:"type"`
-	Status     string `json:"status"`
-	Error      string `json:"error,omitempty"`
-	ExitCode   *int   `json:"exitCode,omitempty"`
+	// Type is always "control".
+	Type string `json:"type"`
+	// Status is "connected", "error" or "exited".
+	Status string `json:"status"`
+	// Error is the reason attach failed (status "error").
+	Error string `json:"error,omitempty"`
+	// ExitCode is the process's exit code (status "exited").
+	ExitCode *int `json:"exitCode,omitempty"`
+	// ExitReason is the exit reason (status "exited"); absent for code 0.
 	ExitReason string `json:"exitReason,omitempty"`
 }
 

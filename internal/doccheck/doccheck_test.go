@@ -124,6 +124,9 @@ func undocumented(f *ast.File) []string {
 					if s.Name.IsExported() && s.Doc == nil && !grouped {
 						out = append(out, "type "+s.Name.Name)
 					}
+					if st, ok := s.Type.(*ast.StructType); ok && s.Name.IsExported() {
+						out = append(out, undocumentedFields(s.Name.Name, st)...)
+					}
 				case *ast.ValueSpec:
 					if s.Doc != nil || s.Comment != nil || grouped {
 						continue
@@ -134,6 +137,25 @@ func undocumented(f *ast.File) []string {
 						}
 					}
 				}
+			}
+		}
+	}
+	return out
+}
+
+// undocumentedFields lists the exported named fields of the exported
+// struct type typ that have neither a doc comment nor a trailing line
+// comment; fields declared together (X, Y int) share one comment.
+// Embedded fields are skipped: their type carries the documentation.
+func undocumentedFields(typ string, st *ast.StructType) []string {
+	var out []string
+	for _, fld := range st.Fields.List {
+		if fld.Doc != nil || fld.Comment != nil {
+			continue
+		}
+		for _, n := range fld.Names {
+			if n.IsExported() {
+				out = append(out, "field "+typ+"."+n.Name)
 			}
 		}
 	}
@@ -161,7 +183,7 @@ func TestExportedIdentifiersHaveDocComments(t *testing.T) {
 	var missing []string
 	for _, pd := range loadPackages(t) {
 		for i, f := range pd.files {
-			if ast.IsGenerated(f) {
+			if ast.IsGenerated(f) || strings.HasSuffix(pd.names[i], ".gen.go") {
 				continue
 			}
 			for _, id := range undocumented(f) {
@@ -198,6 +220,16 @@ func (T) M() {}
 func (t *T) N() {}
 type u struct{}
 func (u) Exported() {}
+// S is.
+type S struct {
+	A    int
+	B, c string
+	d    int
+	T
+}
+type h struct {
+	Hidden int
+}
 const C = 1
 var V, W = 1, 2
 var (
@@ -210,6 +242,14 @@ func g() {}
 func F() {}
 // T is.
 type T struct{}
+// S is.
+type S struct {
+	// A is.
+	A int
+	B, C string // B and C are.
+	d int
+	T
+}
 // M does.
 func (T) M() {}
 // The values.
@@ -224,7 +264,7 @@ var V = 1 // V is.
 		require.NoError(t, err)
 		return f
 	}
-	assert.Equal(t, []string{"func F", "type T", "method T.M", "method T.N", "const C", "var V", "var W", "var X"}, undocumented(parse(bad)))
+	assert.Equal(t, []string{"func F", "type T", "method T.M", "method T.N", "field S.A", "field S.B", "const C", "var V", "var W", "var X"}, undocumented(parse(bad)))
 	assert.Empty(t, undocumented(parse(good)))
 }
 
