@@ -6,7 +6,7 @@ BENCHTIME ?= 1s
 BIN       := $(CURDIR)/.bin
 GO        ?= go
 
-.PHONY: all specs generate check-generated test test-gen lint tools bench fuzz demo clean
+.PHONY: all specs generate check-generated test test-gen lint vulncheck tools bench fuzz demo clean
 
 all: test
 
@@ -36,6 +36,12 @@ lint: tools
 	$(BIN)/staticcheck ./...
 	cd gen && $(BIN)/staticcheck ./...
 
+## vulncheck: govulncheck (pinned in gen/) over the main module. It needs the
+## Go vulnerability database (vuln.go.dev), which this project's CI machines
+## cannot reach, so it is not part of `make test`.
+vulncheck: tools
+	$(BIN)/govulncheck ./...
+
 ## test-gen: the spec pipeline's and generator's own tests (including the v0.190.0 regeneration)
 test-gen:
 	cd gen && $(GO) test ./...
@@ -44,16 +50,23 @@ test-gen:
 test: check-generated lint test-gen
 	$(GO) test -race -count=1 ./...
 
-## bench: the benchmark suite, each benchmark beside its baseline
+## bench: the benchmark suite, each benchmark beside its baseline in the same run (one package at a
+## time); the raw output goes to bench.txt and the table of ratios into BENCHMARKS.md
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./...
+	$(GO) test -p 1 -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -timeout 30m ./... > bench.txt \
+	  || { cat bench.txt; exit 1; }
+	@cat bench.txt
+	$(GO) run ./internal/cmd/benchtable -in bench.txt -md BENCHMARKS.md \
+	  -pair imagebuilder.WriteTar=CopyBaseline -pair imagebuilder.Hash=MD5Baseline
 
-## fuzz: every fuzz target for $(FUZZTIME) each
+## fuzz: every fuzz target for $(FUZZTIME) each (seed corpora: testdata/fuzz/FuzzXxx in each package;
+## a crasher is written there too); FUZZ=regexp picks targets by name
+FUZZ ?= .
 fuzz:
-	@set -e; for f in $$(grep -rl --include='*_test.go' '^func Fuzz' . | grep -v '^./gen/'); do \
+	@set -e; for f in $$(grep -rl --include='*_test.go' '^func Fuzz' . | grep -v '^./gen/' | sort); do \
 	  pkg=./$$(dirname $${f#./}); \
-	  for t in $$(grep -o '^func Fuzz[A-Za-z0-9_]*' $$f | cut -d' ' -f2); do \
-	    echo "== $$pkg $$t"; $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  for t in $$(grep -o '^func Fuzz[A-Za-z0-9_]*' $$f | cut -d' ' -f2 | grep -E -e '$(FUZZ)'); do \
+	    echo "== $$pkg $$t ($(FUZZTIME))"; $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg; \
 	  done; \
 	done
 

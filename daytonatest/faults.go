@@ -172,7 +172,13 @@ func (ft *faultTable) apply(w http.ResponseWriter, r *http.Request, stop <-chan 
 	}
 	switch {
 	case f.Reset:
-		resetConn(w, true)
+		// Nothing may be written first: a flush would send "200 OK" and
+		// turn the reset into a body that broke off.
+		conn, _, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			panic(http.ErrAbortHandler)
+		}
+		abortConn(conn, true)
 		return w, true
 	case f.Status != 0:
 		if f.RetryAfter != "" {

@@ -156,6 +156,10 @@ func Start(opts ...Option) (*Server, error) {
 	s.cp = cp
 	s.toolboxFactory = s.newToolbox
 
+	if err := checkLoopback(cfg.addr); err != nil {
+		s.removeOwnDir()
+		return nil, err
+	}
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		s.removeOwnDir()
@@ -406,4 +410,17 @@ func newUUID() string {
 	b[8] = b[8]&0x3f | 0x80
 	h := hex.EncodeToString(b)
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+}
+
+// checkLoopback refuses listen addresses reachable from other machines: the
+// emulator runs commands for anyone who has its key.
+func checkLoopback(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("daytonatest: listen address %q: %w", addr, err)
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return fmt.Errorf("daytonatest: listen address %q: the emulator listens on loopback addresses only (127.0.0.0/8, ::1, localhost)", addr)
+	}
+	return nil
 }

@@ -20,7 +20,10 @@ import (
 //	base             the tuned *http.Transport, or Config.HTTPClient's
 
 // newTransport returns the SDK's tuned transport: a connection pool sized
-// for hundreds of concurrent calls to the same host, bounded dial and TLS
+// for hundreds of concurrent calls to the same host (at most 256 HTTP/1.1
+// connections per host, all kept for reuse: a call beyond them waits for
+// a free one, bounded by its ctx; upgraded WebSockets leave the pool and do
+// not count), bounded dial and TLS
 // handshakes, TCP keep-alives and HTTP/2 health pings to notice dead
 // peers, and HTTP/2 where the server offers it.
 //
@@ -35,6 +38,7 @@ func newTransport() *http.Transport {
 		ForceAttemptHTTP2:     true,
 		MaxIdleConns:          1024,
 		MaxIdleConnsPerHost:   256,
+		MaxConnsPerHost:       256,
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   10 * time.Second,
 		ExpectContinueTimeout: time.Second,
@@ -119,7 +123,13 @@ func (t *errorTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	if resp.StatusCode >= 400 {
 		e := errorFromResponse(resp).(*Error)
+		// Every field Error() prints can echo what the server was sent.
 		e.Message = redactSecrets(e.Message, t.secrets...)
+		e.Code = redactSecrets(e.Code, t.secrets...)
+		e.Source = redactSecrets(e.Source, t.secrets...)
+		if id := e.RequestID(); id != "" {
+			e.Headers.Set("X-Request-Id", redactSecrets(id, t.secrets...))
+		}
 		return nil, e
 	}
 	return resp, nil
