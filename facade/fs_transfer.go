@@ -633,9 +633,12 @@ func streamError(ctx context.Context, err error) error {
 	if errors.As(err, &de) {
 		return de
 	}
-	msg := "bulk download: the stream broke off before its closing boundary"
-	if errors.Is(err, stream.ErrMalformed) {
-		msg = "bulk download: malformed response"
+	switch {
+	case errors.Is(err, stream.ErrMalformed):
+		return &Error{Kind: ErrServer, Source: SourceSDK, Message: "bulk download: malformed response", Err: err}
+	case errors.Is(err, stream.ErrTruncated):
+		return &Error{Kind: ErrServer, Source: SourceSDK, Message: "bulk download: the stream broke off before its closing boundary", Err: err}
 	}
-	return &Error{Kind: ErrServer, Source: SourceSDK, Message: msg, Err: err}
+	// A transport failure (a reset connection), as Download reports it.
+	return wrapErr(ctx, err)
 }

@@ -383,9 +383,9 @@ func TestFaultResetMidTransfer(t *testing.T) {
 			{Source: "big.bin", LocalPath: filepath.Join(dir, "big.bin")},
 			{Source: "small.txt", LocalPath: filepath.Join(dir, "after.txt")},
 		}, DownloadOptions{})
-		// The stream broke off mid-part: an *Error (ErrServer, "the stream
-		// broke off before its closing boundary") wrapping the reset.
-		requireKind(t, err, ErrServer)
+		// The connection was reset mid-part: a transport failure, as
+		// Download reports it (ErrConnection, wrapping the reset).
+		requireKind(t, err, ErrConnection)
 		assert.ErrorIs(t, err, syscall.ECONNRESET)
 		require.Len(t, res, 3)
 		assert.NoError(t, res[0].Err, "the file before the cut is complete")
