@@ -419,15 +419,23 @@ func (s *Sandbox) dialToolboxSocket(ctx context.Context, path string, query url.
 	if len(query) > 0 {
 		u.RawQuery = query.Encode()
 	}
-	switch u.Scheme {
+	return s.dialSocket(ctx, u, protocols...)
+}
+
+// dialSocket opens a WebSocket to u, an http(s) URL of the sandbox's
+// toolbox, as dialToolboxSocket describes. It is the SDK's one toolbox
+// WebSocket dialer.
+func (s *Sandbox) dialSocket(ctx context.Context, u *url.URL, protocols ...string) (*websocket.Conn, error) {
+	ws := *u
+	switch ws.Scheme {
 	case "https":
-		u.Scheme = "wss"
+		ws.Scheme = "wss"
 	default:
-		u.Scheme = "ws"
+		ws.Scheme = "ws"
 	}
 	h := http.Header{}
 	setHeaders(h, &s.c.cfg)
-	conn, _, err := websocket.Dial(ctx, u.String(), &websocket.DialOptions{
+	conn, _, err := websocket.Dial(ctx, ws.String(), &websocket.DialOptions{
 		HTTPClient:   s.c.http,
 		HTTPHeader:   h,
 		Subprotocols: append([]string{"X-Daytona-SDK-Version~" + version.API}, protocols...),

@@ -11,7 +11,6 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/daytona-go/daytona/api/toolbox"
-	"github.com/daytona-go/daytona/internal/version"
 	"github.com/daytona-go/daytona/stream"
 )
 
@@ -408,26 +407,9 @@ func (p *Process) followLogs(ctx context.Context, newReq func(server string) (*h
 	if err != nil {
 		return newSDKError(ErrValidation, err, "invalid toolbox URL")
 	}
-	u := *req.URL
-	switch u.Scheme {
-	case "https":
-		u.Scheme = "wss"
-	default:
-		u.Scheme = "ws"
-	}
-	h := http.Header{}
-	setHeaders(h, &p.sb.c.cfg)
-	conn, _, err := websocket.Dial(ctx, u.String(), &websocket.DialOptions{
-		HTTPClient:   p.sb.c.http,
-		HTTPHeader:   h,
-		Subprotocols: []string{"X-Daytona-SDK-Version~" + version.API},
-	})
+	conn, err := p.sb.dialSocket(ctx, req.URL)
 	if err != nil {
-		var de *Error
-		if errors.As(err, &de) {
-			return de
-		}
-		return wrapErr(ctx, err)
+		return err
 	}
 	conn.SetReadLimit(logReadLimit)
 	so, se := &writeErrRecorder{w: stdout}, &writeErrRecorder{w: stderr}
