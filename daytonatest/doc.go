@@ -51,7 +51,9 @@
 // with (imagebuild.go, snapshot_ops.go). Volumes are host directories
 // mounted into sandboxes by symbolic link (volumes.go). Secrets are stored
 // with their write-only values; sandboxes see placeholders (secrets.go).
-// Warm pools are records without warm sandboxes (warmpools.go).
+// Warm pools keep started member sandboxes of their snapshot, left out of
+// lists unless includeWarm is set, that serve matching creates and are
+// refilled (warmpools.go).
 //
 // # Sandboxes
 //
@@ -115,10 +117,12 @@
 // # Known differences from the real service
 //
 // Regions are not modelled (any target is accepted); image builds only
-// copy files (RUN, ENV and the rest are logged, not run); warm pools keep
-// no sandboxes; a volume mount is a symbolic link, which processes follow
-// but the toolbox's file API does not, and a snapshot taken from a sandbox
-// copies its mount links; object storage holds everything in memory;
+// copy files (RUN, ENV and the rest are logged, not run); warm pools are
+// refilled when they are used or listed, not by a periodic job; a volume
+// mount is a symbolic link that the toolbox's file API treats as a mount,
+// but symlinks inside a volume are resolved on the host and deleting or
+// moving a mount point fails without emptying it; a snapshot taken from a
+// sandbox copies its mount links; object storage holds everything in memory;
 // snapshot names holding "/" (the default snapshot's) cannot be used in a
 // path, because the contract validator matches the decoded path;
 // forking and pausing work for every

@@ -85,7 +85,8 @@ func decodeCursor(s string, field cpserver.SandboxListSortField, desc bool) (lis
 
 // ListSandboxes implements GET /sandbox: every filter of the contract,
 // sort and order (default createdAt desc), and cursor pagination (limit
-// 1-200, default 100; nextCursor is null on the last page).
+// 1-200, default 100; nextCursor is null on the last page). Unclaimed
+// warm-pool members are left out unless includeWarm is true.
 func (h *handlers) ListSandboxes(_ context.Context, req cpserver.ListSandboxesRequestObject) (cpserver.ListSandboxesResponseObject, error) {
 	s := h.s
 	p := req.Params
@@ -158,10 +159,12 @@ func listFilter(p cpserver.ListSandboxesParams) (func(*Server, *sandbox) bool, e
 		return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 	}
 	includeErrDel := p.IncludeErroredDeleted != nil && *p.IncludeErroredDeleted
+	includeWarm := p.IncludeWarm != nil && *p.IncludeWarm
 	return func(s *Server, sb *sandbox) bool {
 		switch {
 		case sb.state == StateDestroyed,
 			sb.hiddenAsDeleted() && !includeErrDel,
+			sb.warmPoolID != "" && !includeWarm,
 			p.ID != nil && !hasPrefixFold(sb.id, *p.ID),
 			p.Name != nil && !hasPrefixFold(sb.name, *p.Name),
 			p.States != nil && !slices.Contains(*p.States, cpserver.SandboxState(sb.state)),

@@ -26,6 +26,12 @@ type config struct {
 	defaultLatency  time.Duration
 	latency         map[State]time.Duration
 	logger          *slog.Logger
+	// telemetryInterval is the metrics sample interval; 0 means
+	// DefaultTelemetryInterval (telemetry.go).
+	telemetryInterval time.Duration
+
+	eventPingInterval time.Duration // the push channel's Engine.IO pings (events.go)
+	eventPingTimeout  time.Duration
 }
 
 func defaultConfig() config {
@@ -35,6 +41,9 @@ func defaultConfig() config {
 		defaultSnapshot: DefaultSnapshot,
 		defaultLatency:  DefaultLatency,
 		latency:         map[State]time.Duration{},
+
+		eventPingInterval: DefaultEventPingInterval,
+		eventPingTimeout:  DefaultEventPingTimeout,
 	}
 }
 
@@ -91,4 +100,33 @@ func WithDefaultSnapshot(name string) Option {
 // them through the test).
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) { c.logger = l }
+}
+
+// WithTelemetryInterval sets how often the server samples each running
+// sandbox's metrics, which is also the width of the intervals the
+// telemetry metrics endpoint averages over (DefaultTelemetryInterval by
+// default). Tests use a short one, e.g. 50ms, to see several points
+// quickly. Zero or a negative value keeps the default.
+func WithTelemetryInterval(d time.Duration) Option {
+	return func(c *config) {
+		if d > 0 {
+			c.telemetryInterval = d
+		}
+	}
+}
+
+// WithEventPing sets the Engine.IO ping interval and timeout the push
+// channel (URL+"/socket.io/", see Server.DropEventSockets) announces and
+// enforces: the server pings every interval and drops a socket that has
+// not answered within timeout. The defaults are DefaultEventPingInterval
+// and DefaultEventPingTimeout; values <= 0 keep them.
+func WithEventPing(interval, timeout time.Duration) Option {
+	return func(c *config) {
+		if interval > 0 {
+			c.eventPingInterval = interval
+		}
+		if timeout > 0 {
+			c.eventPingTimeout = timeout
+		}
+	}
 }

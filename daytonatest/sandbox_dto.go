@@ -92,6 +92,9 @@ func (s *Server) dto(sb *sandbox) cpserver.Sandbox {
 	if sb.snapshot != "" {
 		d.Snapshot = ptr(sb.snapshot)
 	}
+	if sb.warmPoolID != "" {
+		d.WarmPoolID = ptr(sb.warmPoolID)
+	}
 	if b := sb.build; b != nil {
 		d.BuildInfo = &cpserver.BuildInfo{
 			DockerfileContent: ptr(b.dockerfile),
@@ -144,6 +147,9 @@ func (s *Server) listItem(sb *sandbox) cpserver.SandboxListItem {
 	}
 	if sb.snapshot != "" {
 		d.Snapshot = ptr(sb.snapshot)
+	}
+	if sb.warmPoolID != "" {
+		d.WarmPoolID = ptr(sb.warmPoolID)
 	}
 	return d
 }

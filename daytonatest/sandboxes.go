@@ -90,12 +90,36 @@ func (h *handlers) CreateSandbox(_ context.Context, req cpserver.CreateSandboxRe
 	return cpserver.CreateSandbox200JSONResponse(s.dto(sb)), nil
 }
 
-// createLocked validates b, registers the new sandbox with its directory and
-// starts it on its way to started. Callers hold s.mu.
+// createLocked validates b and serves it: with a started member of a
+// matching warm pool when there is one (warmpools.go), else with a new
+// sandbox, registered with its directory and on its way to started.
+// Callers hold s.mu.
 func (s *Server) createLocked(b *cpserver.CreateSandbox) (*sandbox, error) {
 	if b == nil {
 		b = &cpserver.CreateSandbox{}
 	}
+	sb, src, err := s.prepareLocked(b)
+	if err != nil {
+		return nil, err
+	}
+	if m := s.claimWarmLocked(b, sb); m != nil {
+		return m, nil
+	}
+	if err := s.launchLocked(sb, src, OpCreate); err != nil {
+		return nil, err
+	}
+	return sb, nil
+}
+
+// createSource is what a new sandbox is made from, besides its record.
+type createSource struct {
+	base    *snapshot // nil for an image build
+	mounted []*volume // the volumes of sb.volumes, resolved
+}
+
+// prepareLocked validates b and returns the record of the sandbox it asks
+// for, not yet registered and without a directory. Callers hold s.mu.
+func (s *Server) prepareLocked(b *cpserver.CreateSandbox) (*sandbox, createSource, error) {
 	now := time.Now().UTC()
 	sb := &sandbox{
 		id:          newUUID(),
@@ -114,7 +138,7 @@ func (s *Server) createLocked(b *cpserver.CreateSandbox) (*sandbox, error) {
 		sb.name = *b.Name
 	}
 	if s.nameTaken(sb.name, nil) {
-		return nil, conflict("Sandbox with name %s already exists", sb.name)
+		return nil, createSource{}, conflict("Sandbox with name %s already exists", sb.name)
 	}
 	if b.User != nil && *b.User != "" {
 		sb.user = *b.User
@@ -133,7 +157,7 @@ func (s *Server) createLocked(b *cpserver.CreateSandbox) (*sandbox, error) {
 	}
 	if b.NetworkAllowList != nil {
 		if err := validateAllowList(*b.NetworkAllowList); err != nil {
-			return nil, err
+			return nil, createSource{}, err
 		}
 		sb.networkAllowList = ptr(*b.NetworkAllowList)
 	}
@@ -150,22 +174,22 @@ func (s *Server) createLocked(b *cpserver.CreateSandbox) (*sandbox, error) {
 		sb.target = strings.TrimSpace(*b.Target)
 	}
 	if err := applyIntervals(sb, b); err != nil {
-		return nil, err
+		return nil, createSource{}, err
 	}
 	var mounted []*volume
 	if b.Volumes != nil {
 		if err := validateVolumes(*b.Volumes); err != nil {
-			return nil, err
+			return nil, createSource{}, err
 		}
 		var err error
 		if mounted, err = s.resolveMounts(*b.Volumes); err != nil {
-			return nil, err
+			return nil, createSource{}, err
 		}
 		sb.volumes = slices.Clone(*b.Volumes)
 	}
 	if b.Secrets != nil {
 		if err := s.validateSandboxSecrets(*b.Secrets); err != nil {
-			return nil, err
+			return nil, createSource{}, err
 		}
 		sb.secrets = cloneSecrets(*b.Secrets)
 	}
@@ -174,7 +198,7 @@ func (s *Server) createLocked(b *cpserver.CreateSandbox) (*sandbox, error) {
 	var base *snapshot
 	if b.BuildInfo != nil {
 		if strings.TrimSpace(b.BuildInfo.DockerfileContent) == "" {
-			return nil, badRequest("buildInfo.dockerfileContent must not be empty")
+			return nil, createSource{}, badRequest("buildInfo.dockerfileContent must not be empty")
 		}
 		var hashes []string
 		if b.BuildInfo.ContextHashes != nil {
@@ -194,45 +218,53 @@ func (s *Server) createLocked(b *cpserver.CreateSandbox) (*sandbox, error) {
 		}
 		base = s.findSnapshot(name)
 		if base == nil {
-			return nil, badRequest("Snapshot %s not found. Did you add it through the Daytona Dashboard?", name)
+			return nil, createSource{}, badRequest("Snapshot %s not found. Did you add it through the Daytona Dashboard?", name)
 		}
 		if base.state != cpserver.SnapshotStateActive {
-			return nil, badRequest("Snapshot %s is %s", name, base.state)
+			return nil, createSource{}, badRequest("Snapshot %s is %s", name, base.state)
 		}
 		sb.snapshot = base.name
 		sb.class = base.class
 		base.lastUsedAt = &now
 	}
 	if err := applyResources(sb, b, base); err != nil {
-		return nil, err
+		return nil, createSource{}, err
 	}
 	if b.LinkedSandbox != nil && *b.LinkedSandbox != "" {
 		linked, err := s.lookup(*b.LinkedSandbox)
 		if err != nil {
-			return nil, err
+			return nil, createSource{}, err
 		}
 		switch {
 		case sb.autoDelete != 0:
-			return nil, badRequest("Linked sandboxes must be ephemeral (autoDeleteInterval=0)")
+			return nil, createSource{}, badRequest("Linked sandboxes must be ephemeral (autoDeleteInterval=0)")
 		case linked.linkedSandboxID != nil:
-			return nil, badRequest("Sandbox %s is itself linked to another sandbox", *b.LinkedSandbox)
+			return nil, createSource{}, badRequest("Sandbox %s is itself linked to another sandbox", *b.LinkedSandbox)
 		case sb.gpu > 0 || linked.gpu > 0:
-			return nil, badRequest("GPU sandboxes cannot be linked")
+			return nil, createSource{}, badRequest("GPU sandboxes cannot be linked")
 		}
 		sb.linkedSandboxID = ptr(linked.id)
 	}
 
+	return sb, createSource{base: base, mounted: mounted}, nil
+}
+
+// launchLocked gives the prepared sandbox sb its directory (the snapshot's
+// files, the image build's outcome, the volume links), registers it and
+// starts op's plan to started. Callers hold s.mu.
+func (s *Server) launchLocked(sb *sandbox, src createSource, op Op) error {
+	now := time.Now().UTC()
 	sb.dir = filepath.Join(s.dataDir, "sandboxes", sb.id)
 	if err := os.MkdirAll(sb.dir, 0o755); err != nil {
-		return nil, err
+		return err
 	}
-	if base != nil && base.dir != "" {
+	if base := src.base; base != nil && base.dir != "" {
 		if err := copyDir(base.dir, sb.dir); err != nil {
 			_ = os.RemoveAll(sb.dir)
-			return nil, err
+			return err
 		}
 	}
-	p := plan{op: OpCreate, desired: cpserver.SandboxDesiredStateStarted, steps: []State{StateCreating, StateStarted}}
+	p := plan{op: op, desired: cpserver.SandboxDesiredStateStarted, steps: []State{StateCreating, StateStarted}}
 	if sb.build != nil {
 		// The build's outcome (and the files it copies in) is decided now;
 		// the states and the log play it out (imagebuild.go).
@@ -241,15 +273,15 @@ func (s *Server) createLocked(b *cpserver.CreateSandbox) (*sandbox, error) {
 			p.failure = &Failure{State: StateBuildFailed, Reason: reason}
 		}
 	}
-	if err := s.mountVolumes(sb.dir, sb.volumes, mounted); err != nil {
+	if err := s.mountVolumes(sb.dir, sb.volumes, src.mounted); err != nil {
 		_ = os.RemoveAll(sb.dir)
-		return nil, err
+		return err
 	}
 	sb.updatedAt, sb.stateSince, sb.lastActivity = now, now, now
 	s.sandboxes[sb.id] = sb
 
 	s.run(sb, p)
-	return sb, nil
+	return nil
 }
 
 // applyIntervals validates and applies the lifecycle intervals of a create.
@@ -796,6 +828,7 @@ func (s *Server) snapshotSandboxLocked(sb *sandbox, name string) {
 		return
 	}
 	s.snapshots[sn.id] = sn
+	s.snapshotCreated(sn)
 }
 
 // ReplaceLabels implements PUT /sandbox/{sandboxIdOrName}/labels.

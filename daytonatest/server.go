@@ -40,7 +40,12 @@ type Server struct {
 
 	// toolboxFactory makes a sandbox's toolbox (see toolbox.go).
 	toolboxFactory func(toolboxSandbox) (sandboxToolbox, error)
-	bg             sync.WaitGroup // toolbox closes in progress
+	bg             sync.WaitGroup // background work Close waits for: toolbox closes, the telemetry sampler
+
+	events *eventRoom // the push channel's sockets (events.go)
+	// teleOnce makes tele, the telemetry store, on first use (telemetry.go).
+	teleOnce sync.Once
+	tele     *telemetryStore
 
 	previewTransport *http.Transport // the preview proxy's, closed by Close
 
@@ -117,6 +122,7 @@ func Start(opts ...Option) (*Server, error) {
 		failNext:       map[Op][]Failure{},
 		latency:        map[State]time.Duration{},
 		defaultLatency: cfg.defaultLatency,
+		events:         newEventRoom(),
 		previewTransport: &http.Transport{
 			Proxy:           nil,
 			MaxIdleConns:    16,
@@ -320,7 +326,14 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.servePreview(w, r)
 		return
 	}
+	if isEventsPath(path) { // events.go: the push channel authenticates in its CONNECT packet
+		s.serveEvents(w, r)
+		return
+	}
 	if !s.authorized(r) {
+		if s.serveSignedFileURL(w, r) { // signedurl.go
+			return
+		}
 		writeNestError(w, r, http.StatusUnauthorized, "Unauthorized")
 		return
 	}

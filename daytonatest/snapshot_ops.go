@@ -121,6 +121,7 @@ func (h *handlers) CreateSnapshot(_ context.Context, req cpserver.CreateSnapshot
 		return nil, conflict("Snapshot with name %s already exists", name)
 	}
 	s.snapshots[sn.id] = sn
+	s.snapshotCreated(sn)
 	s.snapshotStep(sn, s.defaultLatency, s.startSnapshot)
 	return cpserver.CreateSnapshot200JSONResponse(sn.dto(s.OrganizationID)), nil
 }
@@ -141,8 +142,10 @@ func (s *Server) snapshotStep(sn *snapshot, d time.Duration, fn func(*snapshot))
 
 // setSnapshotState moves sn into st. Callers hold s.mu.
 func (s *Server) setSnapshotState(sn *snapshot, st cpserver.SnapshotState) {
+	prev := sn.state
 	sn.state = st
 	sn.updatedAt = time.Now().UTC()
+	s.snapshotStateChanged(sn, prev)
 }
 
 // startSnapshot leaves pending: a build runs, an image is pulled.
@@ -252,6 +255,7 @@ func (h *handlers) RemoveSnapshot(_ context.Context, req cpserver.RemoveSnapshot
 	s.setSnapshotState(sn, cpserver.SnapshotStateRemoving)
 	s.snapshotStep(sn, s.defaultLatency, func(sn *snapshot) {
 		delete(s.snapshots, sn.id)
+		s.snapshotRemoved(sn)
 		if sn.dir != "" {
 			if err := os.RemoveAll(sn.dir); err != nil {
 				s.recordf("removing snapshot directory: %v", err)

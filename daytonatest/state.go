@@ -115,6 +115,7 @@ type sandbox struct {
 	secrets              []map[string]string
 	linkedSandboxID      *string
 	parentID             string
+	warmPoolID           string // set while the sandbox is an unclaimed warm-pool member (warmpools.go)
 
 	state        State
 	desired      cpserver.SandboxDesiredState
@@ -200,8 +201,15 @@ func (s *Server) popFailure(op Op) (Failure, bool) {
 func (s *Server) run(sb *sandbox, p plan) {
 	sb.gen++
 	gen := sb.gen
+	prevDesired := sb.desired
 	if p.desired != "" {
 		sb.desired = p.desired
+	}
+	created := p.op == OpCreate || p.op == OpFork
+	if created {
+		sb.state = p.steps[0] // a new sandbox starts there: no state change to publish
+	} else {
+		s.sandboxDesiredChanged(sb, prevDesired) // events.go
 	}
 	fail, failing := s.popFailure(p.op)
 	if p.failure != nil {
@@ -213,15 +221,24 @@ func (s *Server) run(sb *sandbox, p plan) {
 			failAt = k + 1
 		}
 	}
+	prev := sb.state
 	s.enter(sb, p.steps[0])
+	if created {
+		s.sandboxCreated(sb) // events.go
+	}
 	if len(p.steps) == 1 {
 		if failing {
+			s.sandboxStateChanged(sb, prev) // events.go
 			s.failLocked(sb, fail)
-		} else if p.done != nil {
+			return
+		}
+		if p.done != nil {
 			p.done(sb)
 		}
+		s.sandboxStateChanged(sb, prev) // events.go: after done, whose changes the event shows
 		return
 	}
+	s.sandboxStateChanged(sb, prev) // events.go
 	s.step(sb, gen, p, 1, failAt, fail, failing)
 }
 
@@ -236,13 +253,16 @@ func (s *Server) step(sb *sandbox, gen uint64, p plan, i, failAt int, fail Failu
 			s.failLocked(sb, fail)
 			return
 		}
+		prev := sb.state
 		s.enter(sb, p.steps[i])
 		if i == len(p.steps)-1 {
 			if p.done != nil {
 				p.done(sb)
 			}
+			s.sandboxStateChanged(sb, prev) // events.go: after done, whose changes the event shows
 			return
 		}
+		s.sandboxStateChanged(sb, prev) // events.go
 		s.step(sb, gen, p, i+1, failAt, fail, failing)
 	})
 }
@@ -279,6 +299,9 @@ func (s *Server) enter(sb *sandbox, st State) {
 // failLocked moves sb into the failure state f describes. Callers hold s.mu.
 func (s *Server) failLocked(sb *sandbox, f Failure) {
 	f = f.normalized()
+	// events.go: publish the change once sb is in its failure state
+	defer s.sandboxStateChanged(sb, sb.state)
+
 	sb.gen++ // any chain still scheduled is over
 	// End the build log (a no-op once the build has ended) so that its
 	// followers stop.

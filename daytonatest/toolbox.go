@@ -39,6 +39,9 @@ type toolboxSandbox struct {
 	Dir  string // the sandbox's directory on the host
 	User string // the OS user the sandbox was created with
 	Env  map[string]string
+	// Mounts are the sandbox's volumes: each mount point (a path under
+	// Dir) and the host directory it shows.
+	Mounts []toolbox.Mount
 }
 
 // sandboxToolbox is one sandbox's toolbox API.
@@ -65,7 +68,7 @@ func (s *Server) newToolbox(sb toolboxSandbox) (sandboxToolbox, error) {
 	for _, k := range slices.Sorted(maps.Keys(sb.Env)) {
 		env = append(env, k+"="+sb.Env[k])
 	}
-	tb, err := toolbox.New(toolbox.Config{Root: sb.Dir, Env: env, Logger: s.cfg.logger})
+	tb, err := toolbox.New(toolbox.Config{Root: sb.Dir, Env: env, Logger: s.cfg.logger, Mounts: sb.Mounts})
 	if err != nil {
 		return nil, err
 	}
@@ -89,7 +92,11 @@ func (s *Server) serveToolbox(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, r, err)
 		return
 	}
-	http.StripPrefix(toolboxPrefix+id, tb).ServeHTTP(w, r)
+	// Every request the toolbox serves is a span and log records of the
+	// sandbox's telemetry (telemetry.go).
+	rec := s.traceToolbox(id, w, r)
+	http.StripPrefix(toolboxPrefix+id, tb).ServeHTTP(rec, r)
+	rec.end()
 }
 
 // toolboxFor returns the toolbox of the running sandbox id, making it on
@@ -113,7 +120,7 @@ func (s *Server) toolboxFor(id string, activity bool) (sandboxToolbox, error) {
 	if sb.toolbox == nil {
 		env := cloneMap(sb.env)
 		maps.Copy(env, s.secretEnv(sb)) // mounted secrets hold their placeholders
-		tb, err := s.toolboxFactory(toolboxSandbox{ID: sb.id, Dir: sb.dir, User: sb.user, Env: env})
+		tb, err := s.toolboxFactory(toolboxSandbox{ID: sb.id, Dir: sb.dir, User: sb.user, Env: env, Mounts: s.toolboxMounts(sb)})
 		if err != nil {
 			s.recordf("starting the toolbox of sandbox %s: %v", sb.id, err)
 			return nil, err

@@ -30,8 +30,8 @@ import (
 // buffered: the deprecated build-log endpoints, which stream with
 // ?follow=true. (The contract declares no body for them either.)
 var cpStreaming = map[string]bool{
-	"getBuildLogs":         true,
-	"getSnapshotBuildLogs": true,
+	"GetBuildLogs":         true,
+	"GetSnapshotBuildLogs": true,
 }
 
 // tbStreaming lists the toolbox operations whose responses are not

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -166,4 +167,32 @@ func TestDescribeValidationHidesValues(t *testing.T) {
 	require.Len(t, v, 1)
 	assert.Contains(t, v[0].Error(), "at /name")
 	assert.NotContains(t, v[0].Error(), "12345678")
+}
+
+// TestStreamingOperationsAreContractOperations: every operation ID the
+// validators stream (rather than buffer) names an operation of the
+// embedded contract, spelled as the contract spells it; a misspelt one
+// would silently buffer a follow until it ends.
+func TestStreamingOperationsAreContractOperations(t *testing.T) {
+	ids := func(doc *openapi3.T) map[string]bool {
+		out := map[string]bool{}
+		for _, item := range doc.Paths.Map() {
+			for _, op := range item.Operations() {
+				out[op.OperationID] = true
+			}
+		}
+		return out
+	}
+	cp, err := cpserver.GetSpec()
+	require.NoError(t, err)
+	tb, err := tbContract()
+	require.NoError(t, err)
+	for name, tt := range map[string]struct {
+		streaming map[string]bool
+		ops       map[string]bool
+	}{"control plane": {cpStreaming, ids(cp)}, "toolbox": {tbStreaming, ids(tb)}} {
+		for op := range tt.streaming {
+			assert.True(t, tt.ops[op], "%s: %q is not an operation ID of the contract", name, op)
+		}
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/daytona-go/daytona/daytonatest/internal/cpserver"
+	"github.com/daytona-go/daytona/daytonatest/internal/toolbox"
 )
 
 // Volumes (PROTOCOLS.md 10.2).
@@ -71,11 +72,13 @@ func (s *Server) volumeStep(v *volume, st cpserver.VolumeState, then func(*volum
 		if v.gen != gen {
 			return
 		}
+		prev := v.state
 		v.state = st
 		v.updatedAt = time.Now().UTC()
 		if then != nil {
 			then(v)
 		}
+		s.volumeStateChanged(v, prev)
 	})
 }
 
@@ -143,6 +146,7 @@ func (h *handlers) CreateVolume(_ context.Context, req cpserver.CreateVolumeRequ
 	v := &volume{id: newUUID(), name: name, state: cpserver.VolumeStatePendingCreate, createdAt: now, updatedAt: now}
 	v.dir = filepath.Join(s.dataDir, "volumes", v.id)
 	s.volumes[v.id] = v
+	s.volumeCreated(v)
 	s.volumeStep(v, cpserver.VolumeStateCreating, func(v *volume) {
 		s.volumeStep(v, cpserver.VolumeStateReady, func(v *volume) {
 			if err := os.MkdirAll(v.dir, 0o755); err != nil {
@@ -194,8 +198,10 @@ func (h *handlers) DeleteVolume(_ context.Context, req cpserver.DeleteVolumeRequ
 		return nil, conflict("Volume %s is in use by one or more sandboxes", v.name)
 	}
 	v.gen++
+	prev := v.state
 	v.state = cpserver.VolumeStatePendingDelete
 	v.updatedAt = time.Now().UTC()
+	s.volumeStateChanged(v, prev)
 	s.volumeStep(v, cpserver.VolumeStateDeleting, func(v *volume) {
 		s.volumeStep(v, cpserver.VolumeStateDeleted, func(v *volume) {
 			if err := os.RemoveAll(v.dir); err != nil {
@@ -232,12 +238,9 @@ func (s *Server) mountVolumes(dir string, mounts []cpserver.SandboxVolume, vols 
 	now := time.Now().UTC()
 	for i, m := range mounts {
 		v := vols[i]
-		src := v.dir
-		if m.Subpath != nil && *m.Subpath != "" {
-			src = filepath.Join(v.dir, filepath.FromSlash(path.Clean("/"+*m.Subpath)))
-			if err := os.MkdirAll(src, 0o755); err != nil {
-				return err
-			}
+		src := mountSource(v, m)
+		if err := os.MkdirAll(src, 0o755); err != nil {
+			return err
 		}
 		target := hostPath(dir, m.MountPath)
 		if err := os.RemoveAll(target); err != nil {
@@ -252,4 +255,31 @@ func (s *Server) mountVolumes(dir string, mounts []cpserver.SandboxVolume, vols 
 		v.lastUsedAt = &now
 	}
 	return nil
+}
+
+// mountSource is the host directory a mount shows: the volume's directory,
+// or its subpath.
+func mountSource(v *volume, m cpserver.SandboxVolume) string {
+	if m.Subpath != nil && *m.Subpath != "" {
+		return filepath.Join(v.dir, filepath.FromSlash(path.Clean("/"+*m.Subpath)))
+	}
+	return v.dir
+}
+
+// toolboxMounts is the mount table the sandbox's toolbox gets: each mount
+// point and the directory it shows. A mount whose volume is gone (it cannot
+// be deleted while mounted) is left out. Callers hold s.mu.
+func (s *Server) toolboxMounts(sb *sandbox) []toolbox.Mount {
+	var out []toolbox.Mount
+	for _, m := range sb.volumes {
+		v := s.volumes[m.VolumeID]
+		if v == nil || v.state == cpserver.VolumeStateDeleted {
+			v = s.volumeByName(m.VolumeID)
+		}
+		if v == nil || v.state == cpserver.VolumeStateDeleted {
+			continue
+		}
+		out = append(out, toolbox.Mount{Path: m.MountPath, HostDir: mountSource(v, m)})
+	}
+	return out
 }

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 
 	"github.com/daytona-go/daytona/api/controlplane"
 	"github.com/daytona-go/daytona/api/toolbox"
@@ -45,6 +46,13 @@ type Client struct {
 	// base is the transport under every layer (own, or Config.HTTPClient's):
 	// the object storage client uses it, without the Daytona credentials.
 	base http.RoundTripper
+
+	// evMu guards hub, the push channel (events.go): nil until a wait
+	// needs it, and again once it has closed with no wait left.
+	evMu sync.Mutex
+	hub  *eventHub
+	// keys caches the sandboxes' signing keys (signedurl.go).
+	keys keyCache
 }
 
 // New returns a client for cfg, after filling its empty fields from the
@@ -110,10 +118,12 @@ func newClient(cfg Config, env environment) (*Client, error) {
 // responses, as the generated client documents.
 func (c *Client) API() *controlplane.ClientWithResponses { return c.api }
 
-// Close releases the idle connections of the SDK's own transport (a
+// Close closes the push channel (see Config.DisableEvents), if open, and
+// releases the idle connections of the SDK's own transport (a
 // Config.HTTPClient is left alone). Calls made after Close still work; they
 // open new connections. Close always returns nil.
 func (c *Client) Close() error {
+	c.closeEvents() // events.go
 	if c.own != nil {
 		c.own.CloseIdleConnections()
 	}

@@ -3,14 +3,18 @@ package daytona
 import (
 	"context"
 	"slices"
+	"strings"
 
 	"github.com/daytona-go/daytona/api/toolbox"
 )
 
 // Accessibility reads and drives the desktop's accessibility (AT-SPI)
-// tree: the widgets of the applications that publish one. Use it as
-// sb.ComputerUse.Accessibility. A sandbox without the accessibility bus
-// answers ErrA11yUnavailable.
+// tree: the widgets of the applications that publish one (GTK
+// applications, for example). Use it as sb.ComputerUse.Accessibility, after
+// ComputerUse.Start. A sandbox without the accessibility bus (or before
+// Start) answers ErrA11yUnavailable. An unknown node, or no application
+// in scope, is ErrNotFound; a bad scope or regular expression, an action
+// the node lacks or a node that refuses the focus is ErrValidation.
 type Accessibility struct{ sb *Sandbox }
 
 // AccessibilityScope selects the applications a query covers.
@@ -18,11 +22,13 @@ type AccessibilityScope string
 
 // Accessibility scopes.
 const (
-	// ScopeFocused is the application with the focus (the default).
+	// ScopeFocused is the application with an active window, else the
+	// first one registered (the default).
 	ScopeFocused AccessibilityScope = "focused"
-	// ScopePID is the application whose process ID is given.
+	// ScopePID is the application whose bus connection belongs to the
+	// process ID given.
 	ScopePID AccessibilityScope = "pid"
-	// ScopeAll is every registered application.
+	// ScopeAll is every registered application, under the desktop node.
 	ScopeAll AccessibilityScope = "all"
 )
 
@@ -31,11 +37,13 @@ type AccessibilityNode struct {
 	// ID identifies the node for Focus, Invoke and SetValue
 	// ("bus-name:object-path").
 	ID          string
-	Role        string   // Role is the widget's accessibility role, e.g. "push button".
-	Name        string   // Name is the widget's accessible name; empty if none.
-	Description string   // Description is the widget's accessible description; empty if none.
-	States      []string // States are the widget's states, e.g. "focused", "enabled".
-	Actions     []string // Actions are the actions the widget supports (for Invoke).
+	Role        string // Role is the widget's AT-SPI role name, e.g. "push button".
+	Name        string // Name is the widget's accessible name; empty if none.
+	Description string // Description is the widget's accessible description; empty if none.
+	// States are the widget's AT-SPI states in lower case with
+	// underscores, e.g. "focused", "enabled", "single_line".
+	States  []string
+	Actions []string // Actions are the actions the widget supports (for Invoke).
 	// Bounds is the node's place on the screen.
 	Bounds   Region
 	Children []AccessibilityNode // Children are the node's child widgets, in toolbox order.
@@ -70,7 +78,8 @@ type AccessibilityTreeOptions struct {
 // AccessibilityTree is the result of Accessibility.Tree.
 type AccessibilityTree struct {
 	Root AccessibilityNode // Root is the top node of the tree.
-	// Truncated reports that the toolbox cut the tree short.
+	// Truncated reports that the toolbox cut the tree short (a walk
+	// visits at most 20000 nodes).
 	Truncated bool
 }
 
@@ -126,14 +135,15 @@ func (a *Accessibility) Tree(ctx context.Context, opts AccessibilityTreeOptions)
 	return out, nil
 }
 
-// NameMatch says how AccessibilityQuery.Name compares.
+// NameMatch says how AccessibilityQuery.Name compares; names compare
+// case-sensitively.
 type NameMatch string
 
 // Name matching modes.
 const (
-	NameExact     NameMatch = "exact"
-	NameSubstring NameMatch = "substring"
-	NameRegex     NameMatch = "regex"
+	NameExact     NameMatch = "exact"     // NameExact matches the whole name.
+	NameSubstring NameMatch = "substring" // NameSubstring matches a part of the name (the default).
+	NameRegex     NameMatch = "regex"     // NameRegex matches a Go (RE2) regular expression.
 )
 
 // AccessibilityQuery selects nodes for Accessibility.Find; empty fields
@@ -143,21 +153,25 @@ type AccessibilityQuery struct {
 	Scope AccessibilityScope
 	// PID is the process for ScopePID.
 	PID  int
-	Role string // Role keeps nodes with this role.
+	Role string // Role keeps nodes with this role (compared case-insensitively).
 	Name string // Name keeps nodes whose name matches it (see NameMatch).
-	// NameMatch says how Name compares (the toolbox's default when empty).
+	// NameMatch says how Name compares (NameSubstring when empty).
 	NameMatch NameMatch
 	// States are states every match has.
 	States []string
-	// Limit caps the number of matches (0: the toolbox's default).
+	// Limit caps the number of matches (0: the toolbox's default, 500;
+	// the toolbox caps it at 5000).
 	Limit int
 }
 
 // AccessibilityMatches is the result of Accessibility.Find.
 type AccessibilityMatches struct {
-	// Nodes are the matching nodes, each with its own Children as returned.
+	// Nodes are the matching nodes in tree order (pre-order), without
+	// their children.
 	Nodes []AccessibilityNode
-	// Truncated reports that more nodes matched than were returned.
+	// Truncated reports that the search stopped early: it reached Limit
+	// (even if no other node would have matched), or the toolbox's cap on
+	// the nodes one walk visits (20000).
 	Truncated bool
 }
 
@@ -212,9 +226,15 @@ func (a *Accessibility) Find(ctx context.Context, q AccessibilityQuery) (*Access
 	return out, nil
 }
 
+// checkNodeID checks the shape of a node id, "bus-name:object-path"
+// (as in AccessibilityNode.ID): a non-empty bus name, then ':' and a path
+// starting with '/'.
 func checkNodeID(op, id string) error {
 	if id == "" {
 		return invalidf("%s: node id is empty", op)
+	}
+	if slash := strings.IndexByte(id, '/'); slash <= 1 || id[slash-1] != ':' {
+		return invalidf("%s: node id %q is not bus-name:object-path", op, id)
 	}
 	return nil
 }

@@ -114,6 +114,13 @@ func TestE2EComputerUse(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, daytona.ComputerUseInactive, status)
 
+	// Before Start there is no accessibility bus.
+	_, err = cu.Accessibility.Tree(ctx, daytona.AccessibilityTreeOptions{})
+	require.ErrorIs(t, err, daytona.ErrA11yUnavailable)
+	assert.ErrorIs(t, err, daytona.ErrServer)
+	err = cu.Accessibility.Focus(ctx, "app:/node")
+	assert.ErrorIs(t, err, daytona.ErrA11yUnavailable)
+
 	started, err := cu.Start(ctx)
 	require.NoError(t, err)
 	assert.NotEmpty(t, started.Message)
@@ -231,14 +238,6 @@ func TestE2EComputerUse(t *testing.T) {
 		_, err = cu.ProcessErrors(ctx, "xvfb")
 		require.NoError(t, err)
 		assert.ErrorIs(t, cu.RestartProcess(ctx, "novnc"), daytona.ErrValidation, "the emulator runs Xvfb only")
-	})
-
-	t.Run("accessibility without a bus", func(t *testing.T) {
-		_, err := cu.Accessibility.Tree(ctx, daytona.AccessibilityTreeOptions{})
-		require.ErrorIs(t, err, daytona.ErrA11yUnavailable)
-		assert.ErrorIs(t, err, daytona.ErrServer)
-		err = cu.Accessibility.Focus(ctx, "app:/node")
-		assert.ErrorIs(t, err, daytona.ErrA11yUnavailable)
 	})
 
 	t.Run("recording", func(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -30,6 +31,7 @@ const DefaultAPIURL = "https://app.daytona.io/api"
 //	OrganizationID  DAYTONA_ORGANIZATION_ID
 //	APIURL          DAYTONA_API_URL, else the deprecated DAYTONA_SERVER_URL, else DefaultAPIURL
 //	Target          DAYTONA_TARGET
+//	DisableEvents   DAYTONA_USE_DEPRECATED_POLLING (true or false; process environment only)
 //
 // Credentials come as a pair: if APIKey or JWTToken is set in the Config,
 // neither is read from the environment. When both an API key and a JWT are
@@ -62,6 +64,16 @@ type Config struct {
 	// Retry bounds the retries of failed requests. The zero value means
 	// the defaults; RetryPolicy{MaxAttempts: 1} disables retries.
 	Retry RetryPolicy
+	// DisableEvents turns off the push channel. By default the first wait
+	// (WaitUntil, Start, Create, ...) opens a Socket.IO WebSocket to
+	// {APIURL}/socket.io/ in the background, authenticated with the
+	// credentials above, and state changes pushed on it end waits early;
+	// the socket closes 30 s after the last wait, or with Client.Close.
+	// Waits poll whether or not it is on (while the socket is up, once a
+	// second as a safety net), so a proxy or server without it only makes
+	// waits slower. Set it (or DAYTONA_USE_DEPRECATED_POLLING=true) to
+	// poll only and never open the socket.
+	DisableEvents bool
 }
 
 // RetryPolicy bounds the retries of failed requests. The SDK retries only
@@ -128,7 +140,31 @@ const (
 	envAPIURL    = "DAYTONA_API_URL"
 	envServerURL = "DAYTONA_SERVER_URL"
 	envTarget    = "DAYTONA_TARGET"
+	// envPolling set to true turns the push channel off (Config.DisableEvents),
+	// as in the official Go SDK.
+	envPolling = "DAYTONA_USE_DEPRECATED_POLLING"
 )
+
+// readDisableEvents sets *disable from DAYTONA_USE_DEPRECATED_POLLING, a
+// boolean (true, false, 1, 0, ...); another value is an ErrValidation.
+// Only the process environment is read: a bool has no "unset" value, so
+// reading the .env files for it would make every Config read them.
+func readDisableEvents(r *envReader, disable *bool) error {
+	if r.env.lookup == nil {
+		return nil
+	}
+	v, _ := r.env.lookup(envPolling)
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return configError(nil, "%s must be true or false, not %q", envPolling, v)
+	}
+	*disable = b
+	return nil
+}
 
 // dotEnvFiles are read in this order; an earlier file wins.
 var dotEnvFiles = []string{".env.local", ".env"}
@@ -290,6 +326,9 @@ func resolveConfig(cfg Config, env environment) (resolved, error) {
 		errs = append(errs, fill(&cfg.APIKey, envAPIKey), fill(&cfg.JWTToken, envJWTToken))
 	}
 	errs = append(errs, fill(&cfg.OrganizationID, envOrgID), fill(&cfg.APIURL, envAPIURL), fill(&cfg.Target, envTarget))
+	if !cfg.DisableEvents {
+		errs = append(errs, readDisableEvents(r, &cfg.DisableEvents))
+	}
 	if cfg.APIURL == "" {
 		errs = append(errs, fill(&cfg.APIURL, envServerURL))
 		out.deprecatedServerURL = cfg.APIURL != ""

@@ -249,10 +249,13 @@ func checkSearch(op, path, pattern string) error {
 	return nil
 }
 
-// Search returns the paths of the files under path whose path relative to
-// path matches the glob pattern: "*" and "?" within a name, "**" across
-// directories, {a,b} alternatives. So "*.go" finds the Go files directly
-// in path and "**/*.go" those at any depth.
+// Search returns the absolute paths of the entries under path, at any
+// depth, whose base name matches pattern, as the toolbox daemon matches
+// them (Go's path.Match: "*", "?", "[...]", "\\" escapes). Directories and
+// symlinks are entries too, and so is path itself. The pattern is applied
+// to names only: "*.go" finds the Go files at every depth, while a pattern
+// with a "/", "**" or {a,b} alternatives matches nothing. A directory that
+// does not exist, or a pattern that does not parse, gives no matches.
 func (f *FileSystem) Search(ctx context.Context, path, pattern string) ([]string, error) {
 	const op = "FS.Search"
 	if err := checkSearch(op, path, pattern); err != nil {

@@ -182,14 +182,19 @@ func TestE2EFSOperations(t *testing.T) {
 		assert.True(t, strings.HasSuffix(matches[1].File, "ops/sub/b.go"), matches[1].File)
 		assert.Equal(t, 2, matches[1].Line)
 
-		found, err := fsys.Search(ctx, tt.path("ops"), "**/*.go")
+		found, err := fsys.Search(ctx, tt.path("ops"), "*.go")
 		require.NoError(t, err)
-		require.Len(t, found, 1)
+		require.Len(t, found, 1, "base names match at any depth")
 		assert.True(t, strings.HasSuffix(found[0], "ops/sub/b.go"), found[0])
-		found, err = fsys.Search(ctx, tt.path("ops"), "*.{txt,go}")
+		found, err = fsys.Search(ctx, tt.path("ops"), "s?b")
 		require.NoError(t, err)
-		require.Len(t, found, 1, "a pattern without ** matches at the top level only")
-		assert.True(t, strings.HasSuffix(found[0], "ops/a.txt"), found[0])
+		require.Len(t, found, 1, "directories match too")
+		assert.True(t, strings.HasSuffix(found[0], "ops/sub"), found[0])
+		for _, pattern := range []string{"**/*.go", "sub/*.go", "*.{txt,go}", "[a-"} {
+			found, err = fsys.Search(ctx, tt.path("ops"), pattern)
+			require.NoError(t, err)
+			assert.Empty(t, found, "%q matches names only, with path.Match", pattern)
+		}
 
 		results, err := fsys.ReplaceInFiles(ctx, []string{tt.path("ops/a.txt"), tt.path("ops/missing.txt")}, "hello", "bye")
 		require.NoError(t, err)

@@ -19,9 +19,16 @@ import (
 // benchSandbox starts an emulator with opts and creates a started sandbox
 // through a client for it.
 func benchSandbox(b *testing.B, opts ...daytonatest.Option) (*daytonatest.Server, *Client, *Sandbox) {
+	return benchSandboxConfig(b, Config{}, opts...)
+}
+
+// benchSandboxConfig is benchSandbox with a client configured by cfg
+// (APIURL and APIKey are filled in).
+func benchSandboxConfig(b *testing.B, cfg Config, opts ...daytonatest.Option) (*daytonatest.Server, *Client, *Sandbox) {
 	b.Helper()
 	srv := daytonatest.NewServer(b, opts...)
-	c, err := newClient(Config{APIURL: srv.URL, APIKey: srv.APIKey},
+	cfg.APIURL, cfg.APIKey = srv.URL, srv.APIKey
+	c, err := newClient(cfg,
 		environment{lookup: func(string) (string, bool) { return "", false }, dir: b.TempDir()})
 	if err != nil {
 		b.Fatal(err)
@@ -113,10 +120,11 @@ func waitBench(b *testing.B, srv *daytonatest.Server, c *Client, sb *Sandbox, wa
 // BenchmarkWaitLatency: how long after the emulator's state change
 // WaitUntil returns, for starts taking 250 ms and 2 s, against a poller
 // that never sleeps (the floor of polling) and one on the official SDKs'
-// 100 ms interval.
+// 100 ms interval. facade-WaitUntil polls only (Config.DisableEvents);
+// facade-WaitUntil-push is the default client, woken by the push channel.
 func BenchmarkWaitLatency(b *testing.B) {
 	for _, latency := range []time.Duration{250 * time.Millisecond, 2 * time.Second} {
-		srv, c, sb := benchSandbox(b)
+		srv, c, sb := benchSandboxConfig(b, Config{DisableEvents: true})
 		srv.SetLatency(latency, daytonatest.StateStarting)
 		tr := newTransport()
 		b.Cleanup(tr.CloseIdleConnections)
@@ -140,14 +148,24 @@ func BenchmarkWaitLatency(b *testing.B) {
 				return sb.UpdatedAt()
 			})
 		})
+		psrv, pc, psb := benchSandbox(b)
+		psrv.SetLatency(latency, daytonatest.StateStarting)
+		b.Run(name+"facade-WaitUntil-push", func(b *testing.B) {
+			waitBench(b, psrv, pc, psb, func() time.Time {
+				if err := psb.WaitUntil(context.Background(), StateStarted); err != nil {
+					b.Fatal(err)
+				}
+				return psb.UpdatedAt()
+			})
+		})
 	}
 }
 
 // BenchmarkWait10s: what a wait for a 10 s transition costs in GETs
-// (GETs/op), for WaitUntil and for the official SDKs' polling curve. Each
-// op is a real 10 s start.
+// (GETs/op), for WaitUntil polling only, WaitUntil with the push channel
+// and the official SDKs' polling curve. Each op is a real 10 s start.
 func BenchmarkWait10s(b *testing.B) {
-	srv, c, sb := benchSandbox(b)
+	srv, c, sb := benchSandboxConfig(b, Config{DisableEvents: true})
 	srv.SetLatency(10*time.Second, daytonatest.StateStarting)
 	tr := newTransport()
 	b.Cleanup(tr.CloseIdleConnections)
@@ -161,6 +179,16 @@ func BenchmarkWait10s(b *testing.B) {
 				b.Fatal(err)
 			}
 			return sb.UpdatedAt()
+		})
+	})
+	psrv, pc, psb := benchSandbox(b)
+	psrv.SetLatency(10*time.Second, daytonatest.StateStarting)
+	b.Run("facade-WaitUntil-push", func(b *testing.B) {
+		waitBench(b, psrv, pc, psb, func() time.Time {
+			if err := psb.WaitUntil(context.Background(), StateStarted); err != nil {
+				b.Fatal(err)
+			}
+			return psb.UpdatedAt()
 		})
 	})
 }

@@ -1,11 +1,14 @@
 package daytona
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -13,11 +16,16 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
+
+	"github.com/daytona-go/daytona/daytonatest"
+	"github.com/daytona-go/daytona/imagebuilder"
 )
 
-// Every stream, WebSocket and download ends when its ctx is cancelled or
-// it is closed: the call returns an error matching context.Canceled, the
-// TCP connection it used is closed (counted at the client's dialer), and
+// Every stream, WebSocket, download and build-log follow ends when its ctx
+// is cancelled (or its deadline passes) or it is closed: the call returns
+// an error matching context.Canceled (ErrTimeout for a deadline), the TCP
+// connection it used is closed (counted at the client's dialer), the
+// emulator's handler for it has returned where the case names it, and
 // once the client and the emulator are closed no goroutine is left (each
 // case checks with goleak against the goroutines before it started; these
 // tests are not parallel so that the check sees only their own).
@@ -27,12 +35,20 @@ import (
 // returns the error the interrupted call gave.
 type closeCase struct {
 	name string
+	// opts configure the emulator (optional).
+	opts []daytonatest.Option
 	// setup prepares the sandbox (optional).
 	setup func(t *testing.T, e *hardEnv)
 	run   func(t *testing.T, e *hardEnv, ctx context.Context, cancel context.CancelFunc) error
 	// canceled says the error must match context.Canceled (false for a
 	// Close, which gives the stream's own closed error).
 	canceled bool
+	// deadline makes ctx one whose cancel ends it as a passing deadline
+	// does: the error must match ErrTimeout and context.DeadlineExceeded.
+	deadline bool
+	// handler, if set, is the emulator function serving the stream: no
+	// goroutine may still run it once the client's connections are closed.
+	handler string
 }
 
 // cancelingWriter cancels on its first write.
@@ -66,6 +82,120 @@ func uploadBig(t *testing.T, e *hardEnv) {
 
 // talker is a command that prints for far longer than a test runs.
 const talker = "i=0; while [ $i -lt 1000000 ]; do echo line $i; i=$((i+1)); sleep 0.01; done"
+
+// heldBuild keeps every image build in building_snapshot for far longer
+// than a test runs: the build log gets its first step at once, then
+// nothing more, so a follow stays open.
+var heldBuild = []daytonatest.Option{daytonatest.WithLatency(time.Hour, daytonatest.StateBuildingSnapshot)}
+
+// logServer is the emulator function that serves every build-log stream
+// (a sandbox's and a snapshot's), as it appears in a goroutine dump.
+const logServer = "github.com/daytona-go/daytona/daytonatest.(*logBuffer).serve"
+
+// running reports whether some goroutine is executing fn (a function name
+// as a stack dump prints it).
+func running(fn string) bool {
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			return bytes.Contains(buf[:n], []byte("\n"+fn+"("))
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+}
+
+// buildFollower records the build log a follow delivers and interrupts the
+// follow with stop on its first build step ("Step 1/n : FROM ..."; a
+// snapshot's progress lines come before the follow and do not count). It
+// notes whether the emulator was serving the log stream at that moment.
+type buildFollower struct {
+	t       *testing.T
+	stop    func()
+	chunks  []string
+	serving bool
+}
+
+func (f *buildFollower) onLog(chunk string) {
+	f.chunks = append(f.chunks, chunk)
+	if strings.HasPrefix(chunk, "Step ") && f.stop != nil {
+		f.serving = running(logServer)
+		f.stop()
+		f.stop = nil
+	}
+}
+
+// interrupted checks that the follow was under way when stop was called.
+func (f *buildFollower) interrupted() {
+	f.t.Helper()
+	require.Nil(f.t, f.stop, "no build step reached the follow; got %q", f.chunks)
+	require.True(f.t, f.serving, "the emulator was not serving the build log when the follow was interrupted")
+}
+
+// heldImage is a build with no local context (nothing to upload).
+var heldImage = imagebuilder.DebianSlim("3.12").RunCommands("echo held")
+
+// followSandboxBuild creates a sandbox from heldImage with OnBuildLogs and
+// interrupts the build-log follow with cancel.
+func followSandboxBuild(t *testing.T, e *hardEnv, ctx context.Context, cancel context.CancelFunc) error {
+	f := &buildFollower{t: t, stop: cancel}
+	sb, err := e.c.Create(ctx, FromImage{Build: heldImage}, CreateOptions{OnBuildLogs: f.onLog})
+	f.interrupted()
+	require.NotNil(t, sb, "Create returns the sandbox it created")
+	assert.Equal(t, StateBuildingSnapshot, sb.State())
+	return err
+}
+
+// followSnapshotBuild creates a snapshot from heldImage with OnLogs and
+// interrupts the build-log follow with cancel.
+func followSnapshotBuild(t *testing.T, e *hardEnv, ctx context.Context, cancel context.CancelFunc) error {
+	f := &buildFollower{t: t, stop: cancel}
+	sn, err := e.c.Snapshots.Create(ctx, CreateSnapshotParams{Name: "held", Build: heldImage}, CreateSnapshotOptions{OnLogs: f.onLog})
+	f.interrupted()
+	require.NotNil(t, sn, "Create returns the snapshot as last seen")
+	assert.Equal(t, SnapshotStateBuilding, sn.State)
+	return err
+}
+
+// expiringCtx is a context that ends as a passing deadline ends it (Err is
+// context.DeadlineExceeded), at the moment the test chooses; it ends with
+// its parent too.
+type expiringCtx struct {
+	parent context.Context
+	done   chan struct{}
+	once   sync.Once
+	mu     sync.Mutex
+	err    error
+}
+
+// newExpiringCtx returns the context and the func that expires it.
+func newExpiringCtx(parent context.Context) (context.Context, context.CancelFunc) {
+	c := &expiringCtx{parent: parent, done: make(chan struct{})}
+	stop := context.AfterFunc(parent, func() { c.end(parent.Err()) })
+	return c, func() {
+		stop()
+		c.end(context.DeadlineExceeded)
+	}
+}
+
+func (c *expiringCtx) end(err error) {
+	c.once.Do(func() {
+		c.mu.Lock()
+		c.err = err
+		c.mu.Unlock()
+		close(c.done)
+	})
+}
+
+func (c *expiringCtx) Deadline() (time.Time, bool) { return c.parent.Deadline() }
+func (c *expiringCtx) Done() <-chan struct{}       { return c.done }
+func (c *expiringCtx) Value(key any) any           { return c.parent.Value(key) }
+
+func (c *expiringCtx) Err() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.err
+}
 
 var closeCases = []closeCase{
 	{name: "Download cancelled mid-body", setup: uploadBig, canceled: true,
@@ -192,17 +322,30 @@ var closeCases = []closeCase{
 				RunCodeOptions{OnStdout: func(string) { once.Do(cancel) }})
 			return err
 		}},
+	// A build-log follow has no Close: it ends with its ctx, cancelled or
+	// past its deadline.
+	{name: "sandbox build-log follow, ctx cancelled", opts: heldBuild, handler: logServer, canceled: true,
+		run: followSandboxBuild},
+	{name: "sandbox build-log follow, ctx deadline", opts: heldBuild, handler: logServer, deadline: true,
+		run: followSandboxBuild},
+	{name: "snapshot build-log follow, ctx cancelled", opts: heldBuild, handler: logServer, canceled: true,
+		run: followSnapshotBuild},
+	{name: "snapshot build-log follow, ctx deadline", opts: heldBuild, handler: logServer, deadline: true,
+		run: followSnapshotBuild},
 }
 
 func TestStreamsEndOnCancelAndClose(t *testing.T) {
 	for _, tc := range closeCases {
 		t.Run(tc.name, func(t *testing.T) {
 			before := goleak.IgnoreCurrent()
-			e := newHardEnv(t, Config{})
+			e := newHardEnv(t, Config{}, tc.opts...)
 			if tc.setup != nil {
 				tc.setup(t, e)
 			}
 			ctx, cancel := context.WithCancel(e.ctx)
+			if tc.deadline {
+				ctx, cancel = newExpiringCtx(e.ctx)
+			}
 			defer cancel()
 			var err error
 			noHang(t, tc.name, func() {
@@ -218,6 +361,11 @@ func TestStreamsEndOnCancelAndClose(t *testing.T) {
 				require.ErrorIs(t, err, context.Canceled)
 				assert.NotErrorIs(t, err, ErrTimeout)
 			}
+			if tc.deadline {
+				require.ErrorIs(t, err, ErrTimeout)
+				require.ErrorIs(t, err, context.DeadlineExceeded)
+				assert.NotErrorIs(t, err, context.Canceled)
+			}
 
 			// Idle connections go with Close; a connection the stream kept
 			// would stay open.
@@ -226,6 +374,10 @@ func TestStreamsEndOnCancelAndClose(t *testing.T) {
 				_, open, _ := e.dials.counts()
 				return open == 0
 			}, hangGuard, 10*time.Millisecond, "connections left open: %s", e.dials)
+			if tc.handler != "" {
+				require.Eventually(t, func() bool { return !running(tc.handler) },
+					hangGuard, 10*time.Millisecond, "the emulator still runs %s", tc.handler)
+			}
 
 			// The sandbox is still usable: nothing is stuck on the server.
 			res, err := e.sb.Process.Exec(e.ctx, "echo alive", ExecOptions{})

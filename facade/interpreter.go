@@ -39,8 +39,9 @@ type InterpreterContext struct {
 	Language string // Language is the context's language, e.g. "python".
 	// CreatedAt is zero if the toolbox sent no parseable time.
 	CreatedAt time.Time
-	// Active is false once the context's worker has died (after a timeout
-	// it could not interrupt, or exit() in the code).
+	// Active is false while the context's worker is dead (after a timeout
+	// it could not interrupt, or exit() in the code); the context's next
+	// run restarts it, with empty state.
 	Active bool
 }
 
@@ -78,8 +79,7 @@ type RunCodeOptions struct {
 	// interrupted (KeyboardInterrupt) and RunCode fails with an error
 	// matching ErrTimeout; the context keeps its state, unless the code
 	// could not be interrupted within 2 s: then its worker is killed, and
-	// later runs in that context fail with ErrGone (the default context
-	// restarts empty instead).
+	// the context's next run starts a new one, with empty state.
 	Timeout time.Duration
 	// OnStdout and OnStderr receive the output as it is produced (each
 	// flushed write), OnError the exception the code raised. They run on
@@ -125,7 +125,7 @@ func (e *ExecutionError) Error() string {
 //
 // A timeout gives an error matching ErrTimeout along with the result
 // holding the output produced before it. An unknown context matches
-// ErrNotFound, a dead one ErrGone; a lost connection ErrConnection.
+// ErrNotFound, a deleted one ErrGone; a lost connection ErrConnection.
 func (ci *CodeInterpreter) RunCode(ctx context.Context, code string, opts RunCodeOptions) (*ExecutionResult, error) {
 	const op = "CodeInterpreter.RunCode"
 	if strings.TrimSpace(code) == "" {

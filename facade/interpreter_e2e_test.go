@@ -32,7 +32,10 @@ func TestRunCodeState(t *testing.T) {
 				OnStderr: func(s string) { stderr = append(stderr, s) },
 			})
 		require.NoError(t, err)
-		assert.Equal(t, "hello\n"+ic.Cwd+"\n", res.Stdout, "no value of the trailing expression")
+		lines := strings.Split(res.Stdout, "\n")
+		require.Len(t, lines, 3, "no value of the trailing expression: %q", res.Stdout)
+		assert.Equal(t, "hello", lines[0])
+		assert.True(t, strings.HasSuffix(lines[1], "/"+tt.dir), "os.getcwd() is the context's cwd, absolute: %q", lines[1])
 		assert.Equal(t, "warn\n", res.Stderr)
 		assert.Nil(t, res.Error)
 		assert.Equal(t, res.Stdout, strings.Join(stdout, ""))
@@ -110,13 +113,15 @@ func TestRunCodeTimeout(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, "7\n", res.Stdout)
 
-		// Code that cannot be interrupted loses its context.
+		// Code that cannot be interrupted loses the context's state: the
+		// worker is killed and the next run starts a new one.
 		_, err = ci.RunCode(tt.ctx, "import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\ntime.sleep(60)",
 			daytona.RunCodeOptions{Context: ic, Timeout: 500 * time.Millisecond})
 		require.ErrorIs(t, err, daytona.ErrTimeout)
-		_, err = ci.RunCode(tt.ctx, "print(x)", daytona.RunCodeOptions{Context: ic})
-		require.ErrorIs(t, err, daytona.ErrGone)
-		assert.Contains(t, err.Error(), "context is not active")
+		res, err = ci.RunCode(tt.ctx, "print(x)", daytona.RunCodeOptions{Context: ic})
+		require.NoError(t, err)
+		require.NotNil(t, res.Error, "x is gone with the old worker")
+		assert.Equal(t, "NameError", res.Error.Name)
 
 		// NoTimeout runs past what would be a sub-second limit.
 		res, err = ci.RunCode(tt.ctx, "import time\ntime.sleep(1.5)\nprint('done')", daytona.RunCodeOptions{Timeout: daytona.NoTimeout})

@@ -226,12 +226,7 @@ func checkPTYSize(op string, s PTYSize) (PTYSize, error) {
 // The PTY lives until its process exits, Close, or the end of ctx.
 func (p *Process) CreatePTY(ctx context.Context, opts PTYOptions) (*PTY, error) {
 	const op = "Process.CreatePTY"
-	id := opts.ID
-	if id == "" {
-		var b [8]byte
-		_, _ = rand.Read(b[:])
-		id = "pty-" + hex.EncodeToString(b[:])
-	}
+	id := ptyIDOrNew(opts.ID)
 	if err := checkPTYID(op, id); err != nil {
 		return nil, err
 	}
@@ -270,21 +265,8 @@ func (p *Process) CreatePTY(ctx context.Context, opts PTYOptions) (*PTY, error) 
 
 // createLazy creates a lazily started session and connects to it.
 func (p *Process) createLazy(ctx context.Context, id, cwd string, env *map[string]string, size PTYSize) (*websocket.Conn, error) {
-	tb, err := p.sb.toolboxCall(ctx)
-	if err != nil {
+	if _, err := p.createPTYSession(ctx, id, cwd, env, size, true); err != nil {
 		return nil, err
-	}
-	lazy := true
-	body := toolbox.PtyCreateRequest{ID: &id, Envs: env, Cols: &size.Cols, Rows: &size.Rows, LazyStart: &lazy}
-	if cwd != "" {
-		body.Cwd = &cwd
-	}
-	resp, err := tb.CreatePtySessionWithResponse(ctx, body)
-	if err != nil {
-		return nil, wrapErr(ctx, err)
-	}
-	if resp.JSON201 == nil {
-		return nil, unexpected("POST /process/pty", resp.Status())
 	}
 	return p.sb.dialToolboxSocket(ctx, "process/pty/"+url.PathEscape(id)+"/connect", nil, stream.PTYExitControlSubprotocol)
 }
@@ -376,8 +358,8 @@ func (p *Process) KillPTYSession(ctx context.Context, id string) error {
 
 // ResizePTYSession changes a session's terminal size (each 1 to 1000).
 // Resizing a lazy session whose shell has not started fails (the toolbox
-// answers 500, ErrServer); a session that has ended gives ErrNotFound or
-// ErrGone.
+// answers 500, ErrServer); a session that has ended, or that was never
+// there, gives ErrGone (the toolbox answers 410 to both).
 func (p *Process) ResizePTYSession(ctx context.Context, id string, cols, rows int) (PTYSessionInfo, error) {
 	const op = "Process.ResizePTYSession"
 	if err := checkPTYID(op, id); err != nil {
@@ -401,6 +383,94 @@ func (p *Process) ResizePTYSession(ctx context.Context, id string, cols, rows in
 		return PTYSessionInfo{}, unexpected("POST /process/pty/{id}/resize", resp.Status())
 	}
 	return ptySessionInfo(*resp.JSON200), nil
+}
+
+// PTYSessionOptions tunes Process.CreatePTYSession. The zero value
+// creates a session with a generated ID, in the toolbox's work directory,
+// 80x24, whose shell starts at once.
+type PTYSessionOptions struct {
+	// ID names the session; empty generates one ("pty-" and 16 hex
+	// digits).
+	ID string
+	// Cwd is the shell's working directory (default: the work directory).
+	Cwd string
+	// Env adds environment variables for the shell (TERM is
+	// xterm-256color).
+	Env map[string]string
+	// Size is the terminal size; zero fields default to 80 columns and 24
+	// rows.
+	Size PTYSize
+	// LazyStart delays the shell's start until the first client connects
+	// (ConnectPTY), which then sees its output from the first byte.
+	// Without it the shell starts at once, and what it prints while no
+	// client is attached is lost (the toolbox keeps no replay buffer).
+	LazyStart bool
+}
+
+// CreatePTYSession creates a PTY session without connecting to it, and
+// returns the session as the toolbox then describes it (a lazy session is
+// not Active until a client connects). ConnectPTY attaches to it and
+// KillPTYSession ends it. A duplicate ID gives an error matching
+// ErrConflict; a shell that exits at once can make the description fail
+// with ErrNotFound, since an ended session is removed.
+func (p *Process) CreatePTYSession(ctx context.Context, opts PTYSessionOptions) (PTYSessionInfo, error) {
+	const op = "Process.CreatePTYSession"
+	id := ptyIDOrNew(opts.ID)
+	if err := checkPTYID(op, id); err != nil {
+		return PTYSessionInfo{}, err
+	}
+	size, err := checkPTYSize(op, opts.Size)
+	if err != nil {
+		return PTYSessionInfo{}, err
+	}
+	env, err := checkEnv(op, opts.Env)
+	if err != nil {
+		return PTYSessionInfo{}, err
+	}
+	if opts.Cwd != "" {
+		if err := checkPath(op, "Cwd", opts.Cwd); err != nil {
+			return PTYSessionInfo{}, err
+		}
+	}
+	created, err := p.createPTYSession(ctx, id, opts.Cwd, env, size, opts.LazyStart)
+	if err != nil {
+		return PTYSessionInfo{}, err
+	}
+	return p.PTYSessionInfo(ctx, created)
+}
+
+// createPTYSession creates a session with POST /process/pty and returns
+// the ID the toolbox gave it.
+func (p *Process) createPTYSession(ctx context.Context, id, cwd string, env *map[string]string, size PTYSize, lazy bool) (string, error) {
+	tb, err := p.sb.toolboxCall(ctx)
+	if err != nil {
+		return "", err
+	}
+	body := toolbox.PtyCreateRequest{ID: &id, Envs: env, Cols: &size.Cols, Rows: &size.Rows, LazyStart: &lazy}
+	if cwd != "" {
+		body.Cwd = &cwd
+	}
+	resp, err := tb.CreatePtySessionWithResponse(ctx, body)
+	if err != nil {
+		return "", wrapErr(ctx, err)
+	}
+	if resp.JSON201 == nil {
+		return "", unexpected("POST /process/pty", resp.Status())
+	}
+	if got := resp.JSON201.SessionID; got != "" {
+		return got, nil
+	}
+	return id, nil
+}
+
+// ptyIDOrNew returns id, or a new session ID if id is empty.
+func ptyIDOrNew(id string) string {
+	if id != "" {
+		return id
+	}
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return "pty-" + hex.EncodeToString(b[:])
 }
 
 // dialToolboxSocket opens a WebSocket to the sandbox's toolbox at path

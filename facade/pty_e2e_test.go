@@ -211,7 +211,7 @@ func TestPTYConnectKillAndErrors(t *testing.T) {
 		require.ErrorIs(t, err, daytona.ErrNotFound)
 		require.ErrorIs(t, p.KillPTYSession(tt.ctx, id), daytona.ErrNotFound)
 		_, err = p.ResizePTYSession(tt.ctx, id, 10, 10)
-		require.ErrorIs(t, err, daytona.ErrNotFound)
+		require.ErrorIs(t, err, daytona.ErrGone, "the daemon answers a resize of an unknown session with 410")
 	})
 }
 

@@ -530,7 +530,9 @@ func (w *snapshotWait) run(ctx context.Context) error {
 	what := func() string {
 		return fmt.Sprintf("snapshot %s did not become active (last state: %s)", w.sn.Name, w.sn.State)
 	}
-	if err := poll(ctx, defaultBackoff, what, check); err != nil {
+	sub := w.svc.c.subscribe("snapshot", w.sn.ID, "")
+	defer sub.close()
+	if err := pollWoken(ctx, defaultBackoff, sub, what, check); err != nil {
 		return err
 	}
 	w.log("Created snapshot %s (active)", w.sn.Name)

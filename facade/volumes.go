@@ -202,6 +202,8 @@ func (v *VolumeService) WaitUntilReady(ctx context.Context, name string) (*Volum
 		}
 		return fmt.Sprintf("volume %s did not become ready (last state: %s)", name, state)
 	}
-	err := poll(ctx, defaultBackoff, what, check)
+	sub := v.c.subscribe("volume", "", name)
+	defer sub.close()
+	err := pollWoken(ctx, defaultBackoff, sub, what, check)
 	return last, err
 }

@@ -2,12 +2,15 @@ package daytona
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/daytona-go/daytona/api/controlplane"
 )
 
 // FailedStateError reports that a resource the SDK was waiting on reached a
@@ -90,7 +93,18 @@ func (b backoff) sleep(d time.Duration) time.Duration {
 // context.DeadlineExceeded, unless one last check made with a fresh budget
 // reports done (nil) or a FailedStateError (that error). what describes
 // the wait for those errors; it is called only when the wait ends by ctx.
+//
+// poll is pollWoken without a push channel.
 func poll(ctx context.Context, b backoff, what func() string, check func(context.Context) (bool, error)) error {
+	return pollWoken(ctx, b, nil, what, check)
+}
+
+// pollWoken is poll (the one waiter) fed by sub, the wait's subscription
+// to the push channel, if not nil: an event for the resource ends the
+// sleep at once, and while the channel is connected the sleeps are b.max
+// long (polling is then a safety net for a lost event). Polling on b's
+// schedule goes on whenever it is down.
+func pollWoken(ctx context.Context, b backoff, sub *eventSub, what func() string, check func(context.Context) (bool, error)) error {
 	delay := b.initial
 	var timer *time.Timer
 	for {
@@ -107,6 +121,9 @@ func poll(ctx context.Context, b backoff, what func() string, check func(context
 			return err
 		}
 		d := b.sleep(delay)
+		if sub.live() {
+			d = b.sleep(b.max)
+		}
 		if timer == nil {
 			timer = time.NewTimer(d)
 		} else {
@@ -116,6 +133,8 @@ func poll(ctx context.Context, b backoff, what func() string, check func(context
 		case <-ctx.Done():
 			timer.Stop()
 			return pollEnded(ctx, b, what, check)
+		case <-sub.woken():
+			timer.Stop()
 		case <-timer.C:
 		}
 		delay = min(time.Duration(float64(delay)*b.factor), b.max)
@@ -176,7 +195,9 @@ func (w stateWait) describe() string {
 // longer exists (404) counts as destroyed.
 //
 // The wait polls with exponential backoff and jitter, from about 50 ms up
-// to 1 s between polls. The sandbox's data is updated by every poll.
+// to 1 s between polls; with the push channel (Config.DisableEvents) a
+// pushed state change ends it at once and polling slows to once a second.
+// The sandbox's data is updated by every poll and every pushed change.
 func (s *Sandbox) WaitUntil(ctx context.Context, states ...State) error {
 	if len(states) == 0 {
 		return invalidf("WaitUntil needs at least one state")
@@ -185,14 +206,9 @@ func (s *Sandbox) WaitUntil(ctx context.Context, states ...State) error {
 }
 
 func (s *Sandbox) wait(ctx context.Context, b backoff, w stateWait) error {
-	check := func(ctx context.Context) (bool, error) {
-		if err := s.Refresh(ctx); err != nil {
-			if w.gone && errors.Is(err, ErrNotFound) {
-				s.update(func(d *sandboxData) { d.state = StateDestroyed })
-				return true, nil
-			}
-			return false, err
-		}
+	sub := s.c.subscribe("sandbox", s.ID(), "")
+	defer sub.close()
+	decide := func() (bool, error) {
 		d := s.data()
 		switch {
 		case slices.Contains(w.targets, d.state):
@@ -207,9 +223,44 @@ func (s *Sandbox) wait(ctx context.Context, b backoff, w stateWait) error {
 		}
 		return false, nil
 	}
+	check := func(ctx context.Context) (bool, error) {
+		// A pushed sandbox saves the GET, except when it reports a
+		// failure: the API confirms that.
+		if dto, ok := sub.take(); ok && s.applyPushed(dto) {
+			if done, err := decide(); err == nil {
+				return done, nil
+			}
+		}
+		if err := s.Refresh(ctx); err != nil {
+			if w.gone && errors.Is(err, ErrNotFound) {
+				s.update(func(d *sandboxData) { d.state = StateDestroyed })
+				return true, nil
+			}
+			return false, err
+		}
+		return decide()
+	}
 	what := func() string {
 		d := s.data()
 		return fmt.Sprintf("sandbox %s %s (last state: %s)", d.id, w.describe(), d.state)
 	}
-	return poll(ctx, b, what, check)
+	return pollWoken(ctx, b, sub, what, check)
+}
+
+// applyPushed stores a sandbox pushed on the push channel, unless it is
+// another sandbox or older than what the Sandbox holds (an event that
+// overtook a poll). It reports whether it stored it.
+func (s *Sandbox) applyPushed(raw json.RawMessage) bool {
+	var dto controlplane.Sandbox
+	if json.Unmarshal(raw, &dto) != nil {
+		return false
+	}
+	d := sandboxFromAPI(&dto)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.d == nil || d.id != s.d.id || d.updatedAt.Before(s.d.updatedAt) {
+		return false
+	}
+	s.d = d
+	return true
 }

@@ -39,9 +39,9 @@ import (
 // so the pointer stays where it was put between requests. Start sets
 // DISPLAY in the toolbox environment, as the daemon sets it in its own.
 //
-// Accessibility needs an AT-SPI bus, which the emulator does not run: the
-// five /a11y routes answer 503 A11Y_UNAVAILABLE, as the daemon does when
-// the bus is missing.
+// Start also starts a D-Bus session bus and the AT-SPI accessibility bus
+// for the /a11y routes when their programs are installed
+// (computeruse_a11y.go); stop and restart stop them too.
 //
 // Errors of the plugin's operations are 400 {"error": "…"}, the shape the
 // daemon's handlers use; recording lookups use 404 {"error": "recording not
@@ -61,6 +61,10 @@ type computerUse struct {
 	x    *xServer   // nil when stopped
 	logs tailBuffer // Xvfb's standard output, over all its runs
 	errs tailBuffer // Xvfb's standard error
+
+	bus     *a11yBus   // the accessibility bus; nil when not running (u.mu)
+	a11yErr string     // why bus is nil while x runs, if it failed (u.mu)
+	busErrs tailBuffer // the bus programs' standard error
 }
 
 // xServer is a running Xvfb.
@@ -244,6 +248,9 @@ func (h computerUseHandlers) StartComputerUse(context.Context, tbserver.StartCom
 	}
 	h.u.mu.Lock()
 	err := h.u.startX(t.xvfb)
+	if err == nil {
+		h.u.startA11y(h.u.x.display)
+	}
 	h.u.mu.Unlock()
 	if err != nil {
 		return cuAnswer{status: http.StatusServiceUnavailable, body: map[string]string{
@@ -260,6 +267,7 @@ func (h computerUseHandlers) StopComputerUse(context.Context, tbserver.StopCompu
 		return unavailable, nil
 	}
 	h.u.mu.Lock()
+	h.u.stopA11y()
 	h.u.stopX()
 	h.u.mu.Unlock()
 	st := h.u.processStatus()
@@ -306,9 +314,14 @@ func (h computerUseHandlers) RestartProcess(_ context.Context, req tbserver.Rest
 	if req.ProcessName != xvfbProcess {
 		return nil, errNoProcess(req.ProcessName)
 	}
+	// The accessibility bus belongs to the display: it restarts with it.
 	h.u.mu.Lock()
+	h.u.stopA11y()
 	h.u.stopX()
 	err := h.u.startX(t.xvfb)
+	if err == nil {
+		h.u.startA11y(h.u.x.display)
+	}
 	h.u.mu.Unlock()
 	if err != nil {
 		return nil, fieldError(http.StatusBadRequest, err.Error())
@@ -368,57 +381,4 @@ func shellValues(out string) map[string]int {
 		}
 	}
 	return vals
-}
-
-// a11yUnavailable is the answer of the accessibility routes: no AT-SPI bus.
-var a11yUnavailable = newError(http.StatusServiceUnavailable, "A11Y_UNAVAILABLE",
-	"service unavailable: the accessibility (AT-SPI) bus is not available")
-
-// a11yError is the answer of an accessibility route when the plugin is
-// there: 400 without a node id where one is needed, else 503.
-func a11yError(missingID bool) error {
-	if missingID {
-		return badRequest("id is required")
-	}
-	return a11yUnavailable
-}
-
-// GetAccessibilityTree serves GET /computeruse/a11y/tree.
-func (h computerUseHandlers) GetAccessibilityTree(context.Context, tbserver.GetAccessibilityTreeRequestObject) (tbserver.GetAccessibilityTreeResponseObject, error) {
-	if _, ok := h.u.tools(); !ok {
-		return unavailable, nil
-	}
-	return nil, a11yError(false)
-}
-
-// FindAccessibilityNodes serves POST /computeruse/a11y/find.
-func (h computerUseHandlers) FindAccessibilityNodes(context.Context, tbserver.FindAccessibilityNodesRequestObject) (tbserver.FindAccessibilityNodesResponseObject, error) {
-	if _, ok := h.u.tools(); !ok {
-		return unavailable, nil
-	}
-	return nil, a11yError(false)
-}
-
-// FocusAccessibilityNode serves POST /computeruse/a11y/node/focus.
-func (h computerUseHandlers) FocusAccessibilityNode(_ context.Context, req tbserver.FocusAccessibilityNodeRequestObject) (tbserver.FocusAccessibilityNodeResponseObject, error) {
-	if _, ok := h.u.tools(); !ok {
-		return unavailable, nil
-	}
-	return nil, a11yError(req.Body == nil || req.Body.ID == "")
-}
-
-// InvokeAccessibilityNode serves POST /computeruse/a11y/node/invoke.
-func (h computerUseHandlers) InvokeAccessibilityNode(_ context.Context, req tbserver.InvokeAccessibilityNodeRequestObject) (tbserver.InvokeAccessibilityNodeResponseObject, error) {
-	if _, ok := h.u.tools(); !ok {
-		return unavailable, nil
-	}
-	return nil, a11yError(req.Body == nil || req.Body.ID == "")
-}
-
-// SetAccessibilityNodeValue serves POST /computeruse/a11y/node/value.
-func (h computerUseHandlers) SetAccessibilityNodeValue(_ context.Context, req tbserver.SetAccessibilityNodeValueRequestObject) (tbserver.SetAccessibilityNodeValueResponseObject, error) {
-	if _, ok := h.u.tools(); !ok {
-		return unavailable, nil
-	}
-	return nil, a11yError(req.Body == nil || req.Body.ID == "")
 }

@@ -403,7 +403,8 @@ func TestComputerUseDesktop(t *testing.T) {
 }
 
 // TestComputerUseErrors checks the plugin's 400 {"error"} answers and the
-// accessibility 503, on a toolbox whose desktop tools are installed.
+// accessibility 400s and 503 before start, on a toolbox whose desktop tools
+// are installed.
 func TestComputerUseErrors(t *testing.T) {
 	needDesktop(t)
 	_, base := rawServer(t)
@@ -422,9 +423,11 @@ func TestComputerUseErrors(t *testing.T) {
 		{"empty key", http.MethodPost, "/computeruse/keyboard/key", map[string]any{"key": ""}, 400, "error", "Invalid key"},
 		{"unknown process restart", http.MethodPost, "/computeruse/process/novnc/restart", nil, 400, "error", "process novnc not found"},
 		{"unknown process logs", http.MethodGet, "/computeruse/process/novnc/logs", nil, 400, "error", "process novnc not found"},
-		{"a11y tree", http.MethodGet, "/computeruse/a11y/tree", nil, 503, "code", "A11Y_UNAVAILABLE"},
-		{"a11y focus", http.MethodPost, "/computeruse/a11y/node/focus", map[string]string{"id": "a:b"}, 503, "code", "A11Y_UNAVAILABLE"},
+		{"a11y tree before start", http.MethodGet, "/computeruse/a11y/tree", nil, 503, "code", "A11Y_UNAVAILABLE"},
+		{"a11y focus before start", http.MethodPost, "/computeruse/a11y/node/focus", map[string]string{"id": ":1.1:/org/a11y/atspi/accessible/1"}, 503, "code", "A11Y_UNAVAILABLE"},
 		{"a11y focus without id", http.MethodPost, "/computeruse/a11y/node/focus", map[string]string{"id": ""}, 400, "code", "BAD_REQUEST"},
+		{"a11y focus with a bad id", http.MethodPost, "/computeruse/a11y/node/focus", map[string]string{"id": "a:b"}, 400, "code", "BAD_REQUEST"},
+		{"a11y bad scope", http.MethodGet, "/computeruse/a11y/tree?scope=window", nil, 400, "code", "BAD_REQUEST"},
 		{"recording not found", http.MethodGet, "/computeruse/recordings/nope", nil, 404, "error", "recording not found"},
 		{"stop unknown recording", http.MethodPost, "/computeruse/recordings/stop", map[string]string{"id": "nope"}, 404, "error", "recording not found"},
 		{"download unknown recording", http.MethodGet, "/computeruse/recordings/nope/download", nil, 404, "error", "recording not found"},

@@ -10,10 +10,9 @@ import (
 	"io/fs"
 	"net/http"
 	"os/user"
+	"path"
 	"path/filepath"
-	"slices"
 	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
@@ -92,18 +91,14 @@ func (h fileHandlers) ListFiles(_ context.Context, req tbserver.ListFilesRequest
 	return tbserver.ListFiles200JSONResponse(out), nil
 }
 
-// list appends the entries of the directory rel (shown as abs) to out.
+// list appends the entries of the directory rel (shown as abs) to out. The
+// entries come through the mount-aware FS, where a volume's mount point is
+// a directory (so deeper listings descend into it), sorted by name.
 func (h fileHandlers) list(rel, abs string, depth int, out *[]tbserver.FileInfo) error {
-	f, err := h.c.fs.r.Open(rel)
+	entries, err := fs.ReadDir(h.c.fs.r.FS(), filepath.ToSlash(rel))
 	if err != nil {
 		return err
 	}
-	entries, err := f.ReadDir(-1)
-	_ = f.Close()
-	if err != nil {
-		return err
-	}
-	slices.SortFunc(entries, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
 	for _, e := range entries {
 		childRel, childAbs := filepath.Join(rel, e.Name()), filepath.Join(abs, e.Name())
 		fi, err := h.statEntry(childRel)
@@ -319,10 +314,11 @@ func lookupID(name string, group bool) (int, error) {
 }
 
 // walkFiles calls fn for every regular file under the target (or the target
-// itself when it is a file), with its lexical absolute path and its path
-// under the root. Symlinks are not followed and unreadable directories are
-// skipped, as the daemon's filepath.Walk does.
-func (h fileHandlers) walkFiles(t *target, fn func(abs, rel string, name string) error) error {
+// itself when it is a file), with its path as the daemon's filepath.Walk
+// names it (the requested path joined with the path within it, so relative
+// when the request was) and its path under the root. Symlinks are not
+// followed and unreadable directories are skipped, as filepath.Walk does.
+func (h fileHandlers) walkFiles(t *target, requested string, fn func(shown, rel string) error) error {
 	return fs.WalkDir(h.c.fs.r.FS(), t.follow, func(rel string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if d != nil && d.IsDir() {
@@ -334,8 +330,17 @@ func (h fileHandlers) walkFiles(t *target, fn func(abs, rel string, name string)
 			return nil
 		}
 		within, _ := filepath.Rel(t.follow, rel)
-		return fn(filepath.Join(t.abs, within), rel, d.Name())
+		return fn(walkName(requested, within), rel)
 	})
+}
+
+// walkName is the name filepath.Walk(root) gives the entry at within (a
+// slash-free "." for root itself): root unchanged, else joined and cleaned.
+func walkName(root, within string) string {
+	if within == "." {
+		return root
+	}
+	return filepath.Join(root, within)
 }
 
 // FindInFiles serves GET /files/find: every line that contains pattern (a
@@ -355,7 +360,7 @@ func (h fileHandlers) FindInFiles(ctx context.Context, req tbserver.FindInFilesR
 	}
 	matches := []tbserver.Match{}
 	pattern := []byte(req.Params.Pattern)
-	err = h.walkFiles(t, func(abs, rel, _ string) error {
+	err = h.walkFiles(t, req.Params.Path, func(shown, rel string) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -364,7 +369,7 @@ func (h fileHandlers) FindInFiles(ctx context.Context, req tbserver.FindInFilesR
 			return nil // unreadable file: skipped
 		}
 		for _, m := range found {
-			m.File = abs
+			m.File = shown
 			matches = append(matches, m)
 		}
 		return nil
@@ -405,33 +410,39 @@ func (h fileHandlers) grep(rel string, pattern []byte) ([]tbserver.Match, error)
 	}
 }
 
-// SearchFiles serves GET /files/search: the files under path whose path
-// relative to it matches the glob pattern (*, ?, [...], ** across
-// directories, {a,b} alternatives). A pattern that does not parse is
-// refused with 400.
+// SearchFiles serves GET /files/search as the daemon does: the names
+// (see walkName) of every entry under path (files, directories, symlinks,
+// and path itself) whose base name
+// matches pattern under path.Match rules (*, ?, [...]; no "**" and no {a,b}
+// alternatives: the pattern never sees directory separators). Entries that
+// cannot be read are skipped, a path that does not exist gives no matches,
+// and so does a pattern that does not parse.
 func (h fileHandlers) SearchFiles(ctx context.Context, req tbserver.SearchFilesRequestObject) (tbserver.SearchFilesResponseObject, error) {
 	if req.Params.Path == "" || req.Params.Pattern == "" {
 		return nil, badRequest("path and pattern are required")
 	}
-	g, err := compileGlob(req.Params.Pattern)
-	if err != nil {
-		return nil, badRequest("invalid glob pattern: %s", req.Params.Pattern)
-	}
+	files := []string{}
 	t, err := h.c.fs.resolve(req.Params.Path)
 	if err != nil {
 		return nil, err
 	}
 	if t.followErr != nil {
-		return nil, t.followErr
+		return nil, t.followErr // a symlink out of the sandbox: refused, as everywhere
 	}
-	files := []string{}
-	err = h.walkFiles(t, func(abs, rel, _ string) error {
+	err = fs.WalkDir(h.c.fs.r.FS(), t.rel, func(rel string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return fs.SkipDir // as filepath.Walk's callback in the daemon: skip, never fail
+		}
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		within, _ := filepath.Rel(t.follow, rel)
-		if g.match(filepath.ToSlash(within)) {
-			files = append(files, abs)
+		name := d.Name()
+		if rel == t.rel {
+			name = filepath.Base(t.abs)
+		}
+		if ok, _ := path.Match(req.Params.Pattern, name); ok {
+			within, _ := filepath.Rel(t.rel, rel)
+			files = append(files, walkName(req.Params.Path, within))
 		}
 		return nil
 	})

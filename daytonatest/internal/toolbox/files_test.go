@@ -2,7 +2,6 @@ package toolbox_test
 
 import (
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -218,10 +217,10 @@ func TestFindInFiles(t *testing.T) {
 	for _, x := range *resp.JSON200 {
 		got = append(got, m{x.File, x.Line, x.Content})
 	}
-	assert.Equal(t, []m{
-		{e.path("src/a.go"), 2, "// TODO one"},
-		{e.path("src/sub/b.txt"), 2, "still TODO here"},
-		{e.path("src/sub/b.txt"), 3, "TODO"},
+	assert.Equal(t, []m{ // named as filepath.Walk("src") names them
+		{"src/a.go", 2, "// TODO one"},
+		{"src/sub/b.txt", 2, "still TODO here"},
+		{"src/sub/b.txt", 3, "TODO"},
 	}, got)
 
 	none, err := e.c.FindInFilesWithResponse(t.Context(), &tbclient.FindInFilesParams{Path: "src", Pattern: "absent"})
@@ -238,31 +237,40 @@ func TestSearchFiles(t *testing.T) {
 	}
 	tests := []struct {
 		pattern string
-		want    []string
+		want    []string // in walk (lexical) order
 	}{
-		{"*.txt", []string{"a.txt"}},
-		{"**/*.txt", []string{"a.txt", "sub/c.txt", "sub/deep/d.txt"}},
-		{"sub/**/*.{md,txt}", []string{"sub/c.txt", "sub/deep/d.txt", "sub/deep/e.md"}},
+		// The base name of every entry at any depth, directories and the
+		// searched directory itself included.
+		{"*.txt", []string{"a.txt", "sub/c.txt", "sub/deep/d.txt"}},
 		{"?.go", []string{"b.go"}},
+		{"*", []string{".", "a.txt", "b.go", "sub", "sub/c.txt", "sub/deep", "sub/deep/d.txt", "sub/deep/e.md"}},
+		{"deep", []string{"sub/deep"}},
+		{"[de].*", []string{"sub/deep/d.txt", "sub/deep/e.md"}},
+		// Separators, "**" and {a,b} get no special meaning.
+		{"**/*.txt", nil},
+		{"sub/*.txt", nil},
+		{"*.{md,txt}", nil},
 		{"*.none", nil},
+		// A pattern that does not parse matches nothing.
+		{"[a-", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.pattern, func(t *testing.T) {
 			resp, err := e.c.SearchFilesWithResponse(t.Context(), &tbclient.SearchFilesParams{Path: ".", Pattern: tt.pattern})
 			require.NoError(t, err)
 			require.NotNil(t, resp.JSON200, "%s", resp.Body)
-			var want []string
-			for _, w := range tt.want {
-				want = append(want, e.path(w))
-			}
-			if want == nil {
-				want = []string{}
-			}
+			want := append([]string{}, tt.want...) // relative, as the request was
 			assert.Equal(t, want, resp.JSON200.Files)
 		})
 	}
-	bad := e.do(http.MethodGet, "/files/search?path=.&pattern="+url.QueryEscape("[a-"), nil, nil)
-	requireEnvelope(t, bad, readAll(t, bad), http.StatusBadRequest, "BAD_REQUEST")
+	abs, err := e.c.SearchFilesWithResponse(t.Context(), &tbclient.SearchFilesParams{Path: e.path("sub"), Pattern: "*.txt"})
+	require.NoError(t, err)
+	require.NotNil(t, abs.JSON200, "%s", abs.Body)
+	assert.Equal(t, []string{e.path("sub/c.txt"), e.path("sub/deep/d.txt")}, abs.JSON200.Files, "absolute, as the request was")
+	missing, err := e.c.SearchFilesWithResponse(t.Context(), &tbclient.SearchFilesParams{Path: "no/such/dir", Pattern: "*"})
+	require.NoError(t, err)
+	require.NotNil(t, missing.JSON200, "a missing directory has no matches: %s", missing.Body)
+	assert.Empty(t, missing.JSON200.Files)
 }
 
 func TestReplaceInFiles(t *testing.T) {

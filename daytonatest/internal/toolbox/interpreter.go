@@ -8,7 +8,6 @@ import (
 	_ "embed" // the worker script
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"maps"
 	"net/http"
@@ -36,9 +35,13 @@ import (
 // Reproduced: context create answering 200, the default context hidden
 // from the list and not deletable, empty-body errors (quirks 12, 30);
 // request errors as bare close frames (31); exit() giving "completed" then
-// 1001 "worker process ended", the default context restarting empty on its
-// next use (32); the timeout as SIGINT, "interrupted" and 4008, with a 2 s
-// grace before the worker is killed and the context goes inactive; the
+// 1001 "worker process ended", the context restarting empty on its next
+// use (32); the timeout as SIGINT, "interrupted" and 4008, with a 2 s
+// grace before the worker is killed, the context then inactive until its
+// next run restarts it empty (as the v0.190.0 daemon does for every
+// context: PROTOCOLS.md 7.4 says later runs get 1008 "context is not
+// active", but that daemon restarts the worker first); the context's cwd
+// answered as the request gave it (relative stays relative); the
 // 1024-message queue per client and 1008 "slow consumer" (19); the plain
 // GET answer (33).
 //
@@ -103,26 +106,28 @@ func (m *interpreterManager) pythonPath() (string, error) {
 type interpContext struct {
 	m         *interpreterManager
 	id        string
-	cwd       string
+	cwd       string // as the create request gave it (answered as is)
+	dir       string // cwd resolved on the host: the worker's directory
 	createdAt time.Time
 	jobs      chan *interpJob
 	shutdown  chan struct{} // closed on delete
 	stopOnce  sync.Once
 
 	mu     sync.Mutex
-	worker *interpWorker // nil: not running (the default one restarts on use)
+	worker *interpWorker // nil: not running (restarted on the next run)
 	active bool
 }
 
 func (ic *interpContext) isDefault() bool { return ic.id == interpDefaultID }
 
-// newContext starts a context's worker and its run loop.
-func (m *interpreterManager) newContext(id, cwd string) (*interpContext, error) {
+// newContext starts a context's worker, in the directory dir, and its run
+// loop; cwd is what the context answers as its cwd.
+func (m *interpreterManager) newContext(id, cwd, dir string) (*interpContext, error) {
 	ic := &interpContext{
-		m: m, id: id, cwd: cwd, createdAt: time.Now().UTC(),
+		m: m, id: id, cwd: cwd, dir: dir, createdAt: time.Now().UTC(),
 		jobs: make(chan *interpJob, interpQueue), shutdown: make(chan struct{}),
 	}
-	w, err := m.startWorker(cwd)
+	w, err := m.startWorker(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -138,7 +143,7 @@ func (m *interpreterManager) defaultContext() (*interpContext, error) {
 	if ic, ok := m.contexts[interpDefaultID]; ok {
 		return ic, nil
 	}
-	ic, err := m.newContext(interpDefaultID, m.c.root)
+	ic, err := m.newContext(interpDefaultID, m.c.root, m.c.root)
 	if err != nil {
 		return nil, err
 	}
@@ -201,8 +206,8 @@ func (ic *interpContext) submit(job *interpJob) bool {
 	}
 }
 
-// workerFor returns the worker to run on: the default context restarts an
-// ended one; any other context is inactive once its worker is gone.
+// workerFor returns the worker to run on, restarting an ended one (empty:
+// the context's state is gone).
 func (ic *interpContext) workerFor() (*interpWorker, error) {
 	ic.mu.Lock()
 	defer ic.mu.Unlock()
@@ -213,20 +218,17 @@ func (ic *interpContext) workerFor() (*interpWorker, error) {
 		ic.worker.kill()
 		ic.worker = nil
 	}
-	if !ic.isDefault() {
-		ic.active = false
-		return nil, errContextInactive
-	}
-	w, err := ic.m.startWorker(ic.cwd)
+	w, err := ic.m.startWorker(ic.dir)
 	if err != nil {
-		return nil, fmt.Errorf("failed to get default context: %w", err)
+		ic.active = false
+		if ic.isDefault() {
+			return nil, fmt.Errorf("failed to get default context: %w", err)
+		}
+		return nil, fmt.Errorf("context not found: %s", ic.id)
 	}
 	ic.worker, ic.active = w, true
 	return w, nil
 }
-
-// errContextInactive is the run of a context whose worker is gone.
-var errContextInactive = errors.New("context is not active")
 
 // retire drops a worker that ended or was killed.
 func (ic *interpContext) retire(w *interpWorker) {
@@ -727,12 +729,8 @@ func (m *interpreterManager) accept(ctx context.Context, conn *websocket.Conn) (
 			return nil, websocket.StatusPolicyViolation, "context not found: " + id
 		}
 	}
-	ic.mu.Lock()
-	active := ic.active || ic.isDefault()
-	ic.mu.Unlock()
-	if !active {
-		return nil, websocket.StatusPolicyViolation, errContextInactive.Error()
-	}
+	// A context whose worker is gone is restarted by its run (workerFor),
+	// so the daemon's 1008 "context is not active" is never reached here.
 	job := newInterpJob(stream.InterpreterRequest{Code: req.Code, ContextID: id, Envs: req.Envs}, limit)
 	if !ic.submit(job) {
 		return nil, websocket.StatusPolicyViolation, "context queue is full"
@@ -766,7 +764,11 @@ func (h interpreterHandlers) CreateInterpreterContext(_ context.Context, req tbs
 		cwd = b.Cwd
 	}
 	m := h.interp
-	ic, err := m.newContext(uuid.NewString(), m.c.cwdOf(cwd))
+	shown := m.c.root
+	if cwd != nil && *cwd != "" {
+		shown = *cwd
+	}
+	ic, err := m.newContext(uuid.NewString(), shown, m.c.cwdOf(cwd))
 	if err != nil {
 		m.c.log.Warn("interpreter: starting a context", "error", err)
 		return nil, emptyError(http.StatusInternalServerError)

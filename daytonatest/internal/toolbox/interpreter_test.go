@@ -188,7 +188,7 @@ func TestInterpreterContexts(t *testing.T) {
 	require.Equal(t, http.StatusOK, created.StatusCode(), "200, not 201: %s", created.Body)
 	ic := *created.JSON200
 	assert.NotEmpty(t, ic.ID)
-	assert.Equal(t, e.path("sub"), ic.Cwd)
+	assert.Equal(t, "sub", ic.Cwd, "the cwd as given, not resolved")
 	assert.True(t, ic.Active)
 	assert.Equal(t, "python", ic.Language)
 	_, err = time.Parse(time.RFC3339Nano, ic.CreatedAt)
@@ -252,16 +252,20 @@ func TestInterpreterTimeout(t *testing.T) {
 	assert.Equal(t, "5\n", x.stdout())
 
 	// Code that ignores SIGINT is killed after the grace period; the
-	// context is dead from then on.
+	// context is inactive until its next run restarts it, empty.
 	x = e.run(request("import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\ntime.sleep(30)", id, &one, nil), nil)
 	assert.Equal(t, websocket.StatusCode(4008), x.code)
-	x = e.run(request("print(x)", id, nil, nil), nil)
-	assert.Equal(t, websocket.StatusPolicyViolation, x.code)
-	assert.Equal(t, "context is not active", x.reason)
 	list, err := e.c.ListInterpreterContextsWithResponse(t.Context())
 	require.NoError(t, err)
 	require.Len(t, list.JSON200.Contexts, 1)
 	assert.False(t, list.JSON200.Contexts[0].Active)
+	x = e.run(request("print(x)", id, nil, nil), nil)
+	assert.Equal(t, websocket.StatusNormalClosure, x.code)
+	require.GreaterOrEqual(t, len(x.msgs), 2)
+	assert.Contains(t, x.msgs[len(x.msgs)-2], `"name":"NameError"`, "the state is gone")
+	list, err = e.c.ListInterpreterContextsWithResponse(t.Context())
+	require.NoError(t, err)
+	assert.True(t, list.JSON200.Contexts[0].Active, "restarted")
 
 	// A zero timeout means none.
 	zero := 0

@@ -2,68 +2,11 @@ package toolbox
 
 import (
 	"net/http"
-	"path"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-func TestGlob(t *testing.T) {
-	tests := []struct {
-		pattern string
-		match   []string
-		noMatch []string
-	}{
-		{"*.txt", []string{"a.txt", ".txt"}, []string{"d/a.txt", "a.go"}},
-		{"**/*.txt", []string{"a.txt", "d/a.txt", "d/e/f.txt"}, []string{"a.go", "d/a.go"}},
-		{"src/**", []string{"src/a", "src/b/c"}, []string{"other/a"}},
-		{"src/**/x.go", []string{"src/x.go", "src/a/b/x.go"}, []string{"x.go", "src/a/y.go"}},
-		{"{a,b}/*.{c,h}", []string{"a/x.c", "b/y.h"}, []string{"c/x.c", "a/x.go"}},
-		{"{a,{b,c}}.txt", []string{"a.txt", "b.txt", "c.txt"}, []string{"d.txt"}},
-		{"?.go", []string{"a.go"}, []string{"ab.go"}},
-		{`\*.txt`, []string{"*.txt"}, []string{"a.txt"}},
-		{"[ab]*", []string{"apple", "banana"}, []string{"cherry"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.pattern, func(t *testing.T) {
-			g, err := compileGlob(tt.pattern)
-			require.NoError(t, err)
-			for _, m := range tt.match {
-				assert.True(t, g.match(m), "%q should match %q", tt.pattern, m)
-			}
-			for _, m := range tt.noMatch {
-				assert.False(t, g.match(m), "%q should not match %q", tt.pattern, m)
-			}
-		})
-	}
-	for _, bad := range []string{"[a-", "{a,b", "a}", "x/[", strings.Repeat("{a,b}", 10)} {
-		_, err := compileGlob(bad)
-		assert.Error(t, err, bad)
-	}
-}
-
-func FuzzGlob(f *testing.F) {
-	for _, s := range []string{"*.txt", "**/a", "{a,b}/c", `\{x`, "[a-z]?", "a/**/b/**", "{{a}}", "}"} {
-		f.Add(s, "a/b/c.txt")
-	}
-	f.Fuzz(func(t *testing.T, pattern, name string) {
-		g, err := compileGlob(pattern)
-		if err != nil {
-			return
-		}
-		got := g.match(name)
-		// Without braces and "**", the matcher agrees with path.Match.
-		if !strings.ContainsAny(pattern, "{}") && !strings.Contains(pattern, "**") &&
-			strings.Count(pattern, "/") == strings.Count(name, "/") {
-			want, err := path.Match(pattern, name)
-			if err == nil && want != got {
-				t.Fatalf("match(%q, %q) = %v, path.Match says %v", pattern, name, got, want)
-			}
-		}
-	})
-}
 
 func TestOutputMode(t *testing.T) {
 	tests := []struct {

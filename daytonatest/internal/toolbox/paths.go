@@ -28,10 +28,12 @@ import (
 //     listing) act on the link, wherever it points;
 //   - every open, stat, create, rename, chmod and delete then goes through an
 //     [os.Root], so a directory swapped for an escaping symlink between the
-//     check and the use is refused by the kernel-level walk (403 as well).
+//     check and the use is refused by the kernel-level walk (403 as well);
+//   - a path that leads into a mounted volume is a path under its mount
+//     point and goes through an os.Root opened on the volume (mounts.go).
 type sandboxFS struct {
-	root string   // absolute, clean, free of symlinks
-	r    *os.Root // opened on root
+	root string // absolute, clean, free of symlinks
+	r    *roots // opened on root and on each mount
 
 	// afterResolve, when set (tests only), runs after a path is resolved and
 	// before it is used.
@@ -44,7 +46,9 @@ type sandboxFS struct {
 // target is a resolved sandbox path.
 type target struct {
 	abs string // lexical absolute host path, for answers and messages
-	rel string // path under the root, directories resolved; the entry itself
+	// rel is the path under the root, directories resolved (a path into a
+	// mount is under its mount point); the entry itself.
+	rel string
 	// follow is the path under the root of what the final element points to
 	// when it is a symlink that stays inside (else rel).
 	follow string
@@ -102,22 +106,24 @@ func (s *sandboxFS) resolve(p string) (*target, error) {
 	if err != nil {
 		return nil, newError(http.StatusBadRequest, codeBadRequest, "bad request: cannot resolve path: "+p+": "+errText(err))
 	}
-	if !within(s.root, realParent) {
+	parent, ok := s.virtual(realParent)
+	if !ok {
 		return nil, errOutside(p)
 	}
 	entry := filepath.Join(realParent, filepath.Base(abs))
-	rel := s.relOf(entry)
+	rel := filepath.Join(parent, filepath.Base(abs))
 	t := &target{abs: abs, rel: rel, follow: rel}
 	if fi, err := os.Lstat(entry); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
 		dest, err := filepath.EvalSymlinks(entry)
-		switch {
-		case err != nil:
-			// Dangling or looping: the os.Root walk reports it when followed.
-		case !within(s.root, dest):
-			t.followErr = errOutside(p)
-		default:
-			t.follow = s.relOf(dest)
+		if err == nil {
+			if to, ok := s.virtual(dest); ok {
+				t.follow = to
+			} else {
+				t.followErr = errOutside(p)
+			}
 		}
+		// Otherwise dangling or looping: the os.Root walk reports it when
+		// followed.
 	}
 	if s.afterResolve != nil {
 		s.afterResolve(t.rel)

@@ -513,7 +513,7 @@ func (s *ptySession) resize(cols, rows int) error {
 	defer s.mu.Unlock()
 	switch {
 	case s.ended:
-		return ptyErr(http.StatusGone, "PTY session has ended")
+		return ptyErr(http.StatusGone, "PTY session '%s' has terminated and cannot be resized", s.id)
 	case !s.started:
 		return ptyErr(http.StatusInternalServerError, "cannot resize inactive PTY session")
 	}
@@ -824,8 +824,8 @@ func (h ptyHandlers) ResizePtySession(_ context.Context, req tbserver.ResizePtyS
 		}
 	}
 	s, err := h.ptys.get(req.SessionID)
-	if err != nil {
-		return nil, err
+	if err != nil { // the daemon answers an unknown session here with 410, not 404
+		return nil, ptyErr(http.StatusGone, "PTY session %s not found", req.SessionID)
 	}
 	if err := s.resize(b.Cols, b.Rows); err != nil {
 		return nil, err

@@ -25,7 +25,7 @@ func TestPTYResizeStates(t *testing.T) {
 		msg    string
 	}{
 		{&ptySession{}, http.StatusInternalServerError, "cannot resize inactive PTY session"},
-		{&ptySession{started: true, ended: true}, http.StatusGone, "PTY session has ended"},
+		{&ptySession{id: "p1", started: true, ended: true}, http.StatusGone, "PTY session 'p1' has terminated and cannot be resized"},
 	}
 	for _, tt := range tests {
 		err := tt.s.resize(100, 30)

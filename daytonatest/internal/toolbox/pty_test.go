@@ -366,7 +366,7 @@ func TestPTYCreateErrors(t *testing.T) {
 		r, body = e.rawDo(http.MethodDelete, path, "")
 		requireE3(t, r, body, http.StatusNotFound, "PTY session not found")
 		r, body = e.rawDo(http.MethodPost, path+"/resize", `{"cols":10,"rows":10}`)
-		requireE3(t, r, body, http.StatusNotFound, "PTY session not found")
+		requireE3(t, r, body, http.StatusGone, "PTY session nope not found")
 	}
 	for _, tt := range []struct{ body, msg string }{
 		{`{"cols":1001,"rows":10}`, "cols must be less than 1000"},

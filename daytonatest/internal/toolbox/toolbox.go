@@ -50,6 +50,12 @@ type Config struct {
 	// (the standard library is all they need). Empty means python3 on the
 	// PATH of Env.
 	InterpreterPython string
+	// Mounts are the volumes mounted in the sandbox (see mounts.go): the
+	// file API follows a path into a mount's HostDir and confines it there.
+	// Each mount point must lie under Root; processes reach the mount
+	// through whatever the caller put at the mount point (the emulator puts
+	// a symbolic link there).
+	Mounts []Mount
 }
 
 // Toolbox is the emulator's implementation of one sandbox's toolbox API.
@@ -117,10 +123,16 @@ func New(cfg Config) (*Toolbox, error) {
 	if fi, err := os.Stat(root); err != nil || !fi.IsDir() {
 		return nil, fmt.Errorf("toolbox: root %s is not a directory", root)
 	}
-	r, err := os.OpenRoot(root)
+	base, err := os.OpenRoot(root)
 	if err != nil {
 		return nil, fmt.Errorf("toolbox: open root: %w", err)
 	}
+	mounts, err := openMounts(root, cfg.Mounts)
+	if err != nil {
+		_ = base.Close()
+		return nil, fmt.Errorf("toolbox: %w", err)
+	}
+	r := &roots{main: base, mounts: mounts}
 	shell := cfg.Shell
 	if shell == "" {
 		shell = "sh"
