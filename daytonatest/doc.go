@@ -21,7 +21,11 @@
 //     a snapshot's build-logs-url is the control plane's own
 //     {URL}/snapshots/{id}/build-logs);
 //   - {URL}/preview-proxy/{port}-{sandboxId or signed token}/... : preview
-//     links, proxied to 127.0.0.1:{port}.
+//     links, proxied to 127.0.0.1:{port};
+//   - {URL}/socket.io/?EIO=4&transport=websocket : the Socket.IO push
+//     channel (events.go): the API key goes in the CONNECT packet, and
+//     sandbox, snapshot and volume events are broadcast from the real state
+//     changes (WithEventPing, DropEventSockets, EventSockets).
 //
 // A second listener, ObjectStorageURL(), is an S3-compatible endpoint
 // (path-style, bucket ObjectStorageBucket) for build contexts; GET
@@ -32,12 +36,21 @@
 // {APIKey}" (random unless WithAPIKey); without it the answer is 401. The
 // preview proxy takes the sandbox's preview token (X-Daytona-Preview-Token
 // or ?DAYTONA_SANDBOX_AUTH_KEY=), a live signed URL, or a public sandbox.
+// A toolbox GET files/download or POST files/upload-v2 also passes with a
+// signed file URL's expires and signature, checked against the sandbox's
+// current signing key (signedurl.go; 403 when bad or expired).
 //
 // Every control-plane error has the NestJS body
 // {"path","timestamp","statusCode","error","message"}, "error" being the
 // HTTP reason phrase. Operations of the contract the emulator does not
-// implement (admin, runners, organizations, users, regions, telemetry,
-// the runner's GET /sandbox/{id}/secrets, ...) answer 501 with that body.
+// implement (admin, runners, organizations, users, regions, the runner's
+// GET /sandbox/{id}/secrets, ...) answer 501 with that body.
+//
+// Sandbox telemetry (telemetry.go) is recorded, not invented: a span per
+// toolbox request, log records for those requests and for the output of
+// execute, code-run and synchronous session commands, and metric samples
+// of every running sandbox each WithTelemetryInterval (CPU and memory are
+// the host's, disk usage is the sandbox directory's).
 //
 // # Images, snapshots, volumes, secrets, warm pools
 //
@@ -99,8 +112,8 @@
 // test took them with TakeViolations. Handler panics and unexpected handler
 // errors are recorded the same way. Messages never contain request values.
 //
-// Not validated: the responses of the streaming operations getBuildLogs
-// and getSnapshotBuildLogs (buffering would hold a followed stream; their
+// Not validated: the responses of the streaming operations GetBuildLogs
+// and GetSnapshotBuildLogs (buffering would hold a followed stream; their
 // requests are validated), and the routes outside the control-plane
 // contract: /sandboxes/{id}/build-logs, /preview-proxy/... and the toolbox
 // (which answers for its own contract).

@@ -142,7 +142,7 @@ func bulk(ctx context.Context, w io.Writer, sb *daytona.Sandbox) error {
 	if err := sb.FS.UploadMany(ctx, uploads, daytona.UploadOptions{}); err != nil {
 		return err
 	}
-	found, err := sb.FS.Search(ctx, "bulk", "**/*.txt")
+	found, err := sb.FS.Search(ctx, "bulk", "*.txt")
 	if err != nil {
 		return err
 	}
