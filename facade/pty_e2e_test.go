@@ -366,7 +366,12 @@ func TestPTYStalledReader(t *testing.T) {
 
 		_, err = io.Copy(io.Discard, stalled)
 		require.ErrorIs(t, err, daytona.ErrConnection)
-		assert.Contains(t, err.Error(), "slow consumer")
+		if tt.emu != nil {
+			// The daemon sends its "slow consumer" error frame and then
+			// drops the TCP connection: behind a full socket buffer the
+			// frame may never leave it, so only the emulator is held to it.
+			assert.Contains(t, err.Error(), "slow consumer")
+		}
 		_, err = stalled.Wait(tt.ctx)
 		require.ErrorIs(t, err, daytona.ErrConnection)
 	})

@@ -3,6 +3,7 @@ package daytona
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -27,7 +28,8 @@ import (
 type Session struct {
 	// ID is the session's ID.
 	ID string
-	// Commands are the commands run in it, oldest first.
+	// Commands are the commands run in it, in no particular order (the
+	// daemon keeps them in a map).
 	Commands []SessionCommand
 }
 
@@ -333,10 +335,53 @@ func (p *Process) SendSessionCommandInput(ctx context.Context, sessionID, comman
 	if err := checkPath(op, "command ID", commandID); err != nil {
 		return err
 	}
-	return p.sb.send(ctx, func(tb *toolbox.ClientWithResponses) error {
-		_, err := tb.SendInputWithResponse(ctx, sessionID, commandID, toolbox.SessionSendInputRequest{Data: data})
-		return err
+	// The daemon's command shell makes the input pipe after the execute
+	// request has answered, and removes it when the command ends, before
+	// the daemon has noticed the end: either way the input finds no pipe
+	// (a 500 "failed to open input pipe: ... no such file or directory").
+	// A command that has ended then gives ErrGone, as the daemon answers
+	// once it knows; one still starting is waited for, with the one
+	// waiter, for up to inputPipeWait, after which the 500 is returned.
+	var last error
+	wctx, cancel := context.WithTimeout(ctx, inputPipeWait)
+	defer cancel()
+	err := poll(wctx, inputPipeBackoff, func() string { return "the input pipe of command " + commandID }, func(ctx context.Context) (bool, error) {
+		last = p.sb.send(ctx, func(tb *toolbox.ClientWithResponses) error {
+			_, err := tb.SendInputWithResponse(ctx, sessionID, commandID, toolbox.SessionSendInputRequest{Data: data})
+			return err
+		})
+		if !noInputPipe(last) {
+			return true, last
+		}
+		cmd, err := p.GetSessionCommand(ctx, sessionID, commandID)
+		switch {
+		case err != nil:
+			return true, err
+		case cmd.Exited:
+			return true, &Error{Kind: ErrGone, Source: SourceSDK, Err: last,
+				Message: fmt.Sprintf("command %s has already completed with exit code %d", commandID, cmd.ExitCode)}
+		}
+		return false, nil
 	})
+	if err != nil && ctx.Err() == nil && wctx.Err() != nil && noInputPipe(last) { // the pipe never came
+		return last
+	}
+	return err
+}
+
+// inputPipeWait bounds the wait for a new command's input pipe, and
+// inputPipeBackoff is its schedule (no final check: the last answer is
+// the error).
+const inputPipeWait = 5 * time.Second
+
+var inputPipeBackoff = backoff{initial: 10 * time.Millisecond, max: 200 * time.Millisecond, factor: 2, jitter: 0.2}
+
+// noInputPipe reports whether err is the daemon finding no input pipe for
+// a command (yet).
+func noInputPipe(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.StatusCode == http.StatusInternalServerError &&
+		strings.Contains(e.Message, "failed to open input pipe") && strings.Contains(e.Message, "no such file or directory")
 }
 
 // EntrypointSession returns the session running the sandbox's entrypoint

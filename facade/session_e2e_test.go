@@ -61,7 +61,7 @@ func TestE2ESessions(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, sid, s.ID)
 		require.Len(t, s.Commands, 2)
-		assert.Equal(t, first, s.Commands[0].ID)
+		assert.ElementsMatch(t, []string{first, res.CommandID}, []string{s.Commands[0].ID, s.Commands[1].ID}, "in no particular order")
 
 		all, err := p.ListSessions(ctx)
 		require.NoError(t, err)
@@ -133,7 +133,7 @@ func TestE2ESessionInput(t *testing.T) {
 			} else {
 				assert.Equal(t, "wörld\nhello wörld\n", so.String(), "the input is echoed")
 			}
-			require.Error(t, p.SendSessionCommandInput(ctx, sid, res.CommandID, "late\n"), "the command has finished")
+			require.ErrorIs(t, p.SendSessionCommandInput(ctx, sid, res.CommandID, "late\n"), daytona.ErrGone, "the command has finished")
 		}
 	})
 }

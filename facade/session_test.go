@@ -260,3 +260,52 @@ func TestStreamLogsWriterError(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "no space")
 }
+
+// TestSendInputWaitsForThePipe: the daemon makes a command's input pipe
+// after the execute request has answered; input that finds no pipe yet is
+// sent again until it does, while any other error comes back at once.
+func TestSendInputWaitsForThePipe(t *testing.T) {
+	const noPipe = `{"statusCode":500,"code":"INTERNAL_SERVER_ERROR","message":"failed to open input pipe: open /s/c/input.pipe: no such file or directory"}`
+	var calls atomic.Int32
+	f := newFakeToolbox(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet { // the command, still running
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = io.WriteString(w, `{"id":"c","command":"read x"}`)
+			return
+		}
+		if calls.Add(1) <= 2 {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusInternalServerError)
+			_, _ = io.WriteString(w, noPipe)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+	require.NoError(t, f.sb.Process.SendSessionCommandInput(t.Context(), "s", "c", "hi\n"))
+	assert.Equal(t, int32(3), calls.Load(), "two answers without a pipe, then the input went through")
+
+	other := newFakeToolbox(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusInternalServerError)
+		_, _ = io.WriteString(w, `{"statusCode":500,"code":"INTERNAL_SERVER_ERROR","message":"failed to write to input pipe: broken pipe"}`)
+	})
+	err := other.sb.Process.SendSessionCommandInput(t.Context(), "s", "c", "hi\n")
+	require.ErrorIs(t, err, ErrServer)
+	assert.Contains(t, err.Error(), "broken pipe")
+	assert.Len(t, other.sent(), 1, "another 500 is not waited out (nor retried: the input could have arrived)")
+
+	// A command whose pipe is gone because it has ended: ErrGone at once.
+	ended := newFakeToolbox(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if r.Method == http.MethodGet {
+			_, _ = io.WriteString(w, `{"id":"c","command":"read x","exitCode":0}`)
+			return
+		}
+		w.WriteHeader(http.StatusInternalServerError)
+		_, _ = io.WriteString(w, noPipe)
+	})
+	err = ended.sb.Process.SendSessionCommandInput(t.Context(), "s", "c", "hi\n")
+	require.ErrorIs(t, err, ErrGone)
+	assert.Contains(t, err.Error(), "already completed with exit code 0")
+	assert.Len(t, ended.sent(), 2, "one input, one look at the command")
+}

@@ -640,7 +640,9 @@ func (h sessionHandlers) GetSessionCommand(_ context.Context, req tbserver.GetSe
 // SendInput serves POST /process/session/{sessionId}/command/{commandId}/input:
 // the data goes to the command's stdin and, unless the command was started
 // with suppressInputEcho, into its stdout log (quirk 8). A finished command
-// has no input pipe any more: 500 (quirk 11).
+// is 410 COMMAND_ALREADY_COMPLETED, as the daemon checks its exit code
+// before the pipe (PROTOCOLS quirk 11 saw a 500: the pipe of a command
+// whose end was not recorded yet is gone, which still answers 500 here).
 func (h sessionHandlers) SendInput(_ context.Context, req tbserver.SendInputRequestObject) (tbserver.SendInputResponseObject, error) {
 	if req.Body == nil {
 		return nil, badRequest("data is required")
@@ -648,6 +650,9 @@ func (h sessionHandlers) SendInput(_ context.Context, req tbserver.SendInputRequ
 	_, cmd, err := h.findCommand(req.SessionID, req.CommandID)
 	if err != nil {
 		return nil, err
+	}
+	if code := cmd.exit(); code != nil {
+		return nil, newError(http.StatusGone, "COMMAND_ALREADY_COMPLETED", fmt.Sprintf("command has already completed with exit code %d", *code))
 	}
 	if err := cmd.sendInput(req.Body.Data); err != nil {
 		return nil, err

@@ -342,9 +342,8 @@ func TestSessionInput(t *testing.T) {
 
 		late, err := e.raw.SendInput(t.Context(), "in", cmdID, tbclient.SessionSendInputRequest{Data: "late\n"})
 		require.NoError(t, err)
-		env := requireEnvelope(t, late, readAll(t, late), http.StatusInternalServerError, "INTERNAL_SERVER_ERROR")
-		assert.Contains(t, env.Message, "failed to open input pipe") // quirk 11
-		assert.Contains(t, env.Message, "no such file or directory")
+		env := requireEnvelope(t, late, readAll(t, late), http.StatusGone, "COMMAND_ALREADY_COMPLETED")
+		assert.Equal(t, "command has already completed with exit code 0", env.Message)
 	}
 }
 
