@@ -33,7 +33,9 @@
 // AWS Signature V4 signatures made with them (objectstorage.go).
 //
 // Every request except the preview proxy's needs "Authorization: Bearer
-// {APIKey}" (random unless WithAPIKey); without it the answer is 401. The
+// {APIKey}" (random unless WithAPIKey), or a user token from IssueJWT with
+// "X-Daytona-Organization-ID: {OrganizationID}" (jwt.go); without them the
+// answer is 401 (403 for a valid token naming another organization). The
 // preview proxy takes the sandbox's preview token (X-Daytona-Preview-Token
 // or ?DAYTONA_SANDBOX_AUTH_KEY=), a live signed URL, or a public sandbox.
 // A toolbox GET files/download or POST files/upload-v2 also passes with a

@@ -20,10 +20,11 @@ import (
 // emulator's apiUrl is Server.URL, so it answers at URL+"/socket.io/". It
 // speaks Engine.IO v4 over WebSocket only (no long polling, no upgrade):
 // an OPEN packet with the ping settings (WithEventPing), a CONNECT whose
-// auth.token must be the API key (else 44 Unauthorized and the socket
-// closes), then server pings and the organization's events. The emulator
-// has one organization, so every authenticated socket is in its room and
-// receives every event.
+// auth.token must be the API key or a JWT of IssueJWT (else 44
+// Unauthorized and the socket closes), then server pings and the
+// organization's events. The emulator has one organization: a socket
+// authenticated by the API key, or by a JWT with ?organizationId= naming
+// it, is in its room and receives every event.
 
 // Default Engine.IO ping settings, the Socket.IO server's defaults.
 const (
@@ -136,7 +137,8 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 	if !send(string(socketio.Open) + string(open)) {
 		return
 	}
-	if !s.eventAuth(ctx, conn, interval+timeout) {
+	auth := s.eventAuth(ctx, conn, interval+timeout, q.Get("organizationId"))
+	if auth == eventRefused {
 		msg, _ := socketio.Encode(socketio.ConnectError, map[string]string{"message": "Unauthorized"})
 		if send(msg) {
 			_ = conn.Close(websocket.StatusNormalClosure, "")
@@ -149,9 +151,11 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 	}
 
 	sock := &eventSocket{out: make(chan string, eventQueue), dropped: make(chan struct{})}
-	room := s.events
-	room.add(sock)
-	defer room.remove(sock)
+	if auth == eventMember {
+		room := s.events
+		room.add(sock)
+		defer room.remove(sock)
+	}
 
 	pongs := make(chan struct{}, 1)
 	left := make(chan struct{}) // closed when the reader ends
@@ -217,26 +221,46 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// eventAuth reads the client's CONNECT and reports whether its auth.token
-// is the API key.
-func (s *Server) eventAuth(ctx context.Context, conn *websocket.Conn, wait time.Duration) bool {
+// eventAccess is what a socket's CONNECT gets it.
+type eventAccess int
+
+const (
+	eventRefused  eventAccess = iota // 44 Unauthorized
+	eventMember                      // in the organization's room
+	eventOutsider                    // accepted, but in no room: no events
+)
+
+// eventAuth reads the client's CONNECT and checks its auth.token: the API
+// key makes the socket a member of the organization's room; a JWT of the
+// server's (jwt.go) does too when org, the ?organizationId= of the
+// handshake, names the organization, and is otherwise accepted into no
+// room (PROTOCOLS.md quirk 44).
+func (s *Server) eventAuth(ctx context.Context, conn *websocket.Conn, wait time.Duration, org string) eventAccess {
 	rctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
 	typ, data, err := conn.Read(rctx)
 	if err != nil || typ != websocket.MessageText {
-		return false
+		return eventRefused
 	}
 	p, err := socketio.Parse(string(data))
 	if err != nil || p.Type != socketio.Message || p.SocketType != socketio.Connect || p.Namespace != "/" {
-		return false
+		return eventRefused
 	}
 	var auth struct {
 		Token string `json:"token"`
 	}
 	if len(p.Data) == 0 || json.Unmarshal(p.Data, &auth) != nil || auth.Token == "" {
-		return false
+		return eventRefused
 	}
-	return subtle.ConstantTimeCompare([]byte(auth.Token), []byte(s.APIKey)) == 1
+	switch {
+	case subtle.ConstantTimeCompare([]byte(auth.Token), []byte(s.APIKey)) == 1:
+		return eventMember
+	case !s.validJWT(auth.Token):
+		return eventRefused
+	case org == s.OrganizationID:
+		return eventMember
+	}
+	return eventOutsider
 }
 
 // writeEngineError answers a handshake the Engine.IO server refuses.

@@ -3,7 +3,6 @@ package daytonatest
 import (
 	"context"
 	"crypto/rand"
-	"crypto/subtle"
 	"encoding/hex"
 	"fmt"
 	"log/slog"
@@ -43,6 +42,7 @@ type Server struct {
 	bg             sync.WaitGroup // background work Close waits for: toolbox closes, the telemetry sampler
 
 	events *eventRoom // the push channel's sockets (events.go)
+	jwtKey []byte     // signs and checks the tokens of IssueJWT (jwt.go)
 	// teleOnce makes tele, the telemetry store, on first use (telemetry.go).
 	teleOnce sync.Once
 	tele     *telemetryStore
@@ -123,6 +123,7 @@ func Start(opts ...Option) (*Server, error) {
 		latency:        map[State]time.Duration{},
 		defaultLatency: cfg.defaultLatency,
 		events:         newEventRoom(),
+		jwtKey:         []byte(randomHex(32)),
 		previewTransport: &http.Transport{
 			Proxy:           nil,
 			MaxIdleConns:    16,
@@ -330,7 +331,12 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveEvents(w, r)
 		return
 	}
-	if !s.authorized(r) {
+	switch s.authStatus(r) { // jwt.go
+	case 0:
+	case http.StatusForbidden:
+		writeNestError(w, r, http.StatusForbidden, "Forbidden")
+		return
+	default:
 		if s.serveSignedFileURL(w, r) { // signedurl.go
 			return
 		}
@@ -357,15 +363,6 @@ func (s *Server) recoverPanic(w http.ResponseWriter, r *http.Request) {
 	}
 	s.recordf("panic serving %s %s: %v", r.Method, r.URL.Path, v)
 	writeNestError(w, r, http.StatusInternalServerError, "An unexpected error occurred.")
-}
-
-// authorized reports whether r carries "Authorization: Bearer <APIKey>".
-func (s *Server) authorized(r *http.Request) bool {
-	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") {
-		return false
-	}
-	return subtle.ConstantTimeCompare([]byte(strings.TrimSpace(token)), []byte(s.APIKey)) == 1
 }
 
 // activeTracker counts running handlers so Close can wait for them.
