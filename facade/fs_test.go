@@ -564,3 +564,32 @@ func TestFileInfo(t *testing.T) {
 	assert.Equal(t, 150394735, fi.ModifiedAt.Nanosecond())
 	assert.Equal(t, 2026, fi.ModifiedAt.Year())
 }
+
+// TestUploadOnAnOldDaemon: a toolbox without files/upload-v2 (before
+// v0.205) answers its router's 404; the error says so and points at
+// UploadMany, and a 404 about the file itself is left alone.
+func TestUploadOnAnOldDaemon(t *testing.T) {
+	for _, tt := range []struct {
+		name, contentType, body string
+		old                     bool
+	}{
+		{"route missing", "text/plain", "404 page not found", true},
+		{"daemon error", "application/json", `{"statusCode":404,"code":"FILE_NOT_FOUND","message":"404 page not found"}`, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeToolbox(t, func(w http.ResponseWriter, r *http.Request) {
+				_, _ = io.Copy(io.Discard, r.Body)
+				w.Header().Set("Content-Type", tt.contentType)
+				w.WriteHeader(http.StatusNotFound)
+				_, _ = io.WriteString(w, tt.body)
+			})
+			err := f.sb.FS.Upload(t.Context(), "a.txt", strings.NewReader("x"))
+			require.ErrorIs(t, err, ErrNotFound)
+			if tt.old {
+				assert.Contains(t, err.Error(), "UploadMany")
+			} else {
+				assert.NotContains(t, err.Error(), "UploadMany")
+			}
+		})
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/daytona-go/daytona/api/toolbox"
 	"github.com/daytona-go/daytona/stream"
@@ -101,6 +102,8 @@ type DownloadResult struct {
 // it: memory use does not depend on the size. Missing parent directories
 // are created and an existing file is replaced. r is read to EOF and not
 // closed. The request is never retried, since r cannot be read twice.
+// It uses files/upload-v2 (toolbox v0.205 and later); with an older
+// daemon it fails with ErrNotFound saying so, and UploadMany works.
 func (f *FileSystem) Upload(ctx context.Context, remotePath string, r io.Reader) error {
 	const op = "FS.Upload"
 	if r == nil {
@@ -157,7 +160,7 @@ func (f *FileSystem) uploadOne(ctx context.Context, src *uploadSource, opts Uplo
 		if src.err != nil {
 			return &Error{Source: SourceSDK, Message: "reading the content for " + src.dest, Err: src.err}
 		}
-		return wrapErr(ctx, err)
+		return noUploadV2(wrapErr(ctx, err))
 	}
 	drainClose(resp.Body)
 	return nil
@@ -641,4 +644,16 @@ func streamError(ctx context.Context, err error) error {
 	}
 	// A transport failure (a reset connection), as Download reports it.
 	return wrapErr(ctx, err)
+}
+
+// noUploadV2 explains the router's 404 of a toolbox daemon older than
+// v0.205, which has no files/upload-v2 (the one-file upload): UploadMany
+// (files/bulk-upload) works there. Other errors come back unchanged.
+func noUploadV2(err error) error {
+	var e *Error
+	if !errors.As(err, &e) || e.StatusCode != http.StatusNotFound || e.Code != "" || strings.TrimSpace(e.Message) != "404 page not found" {
+		return err
+	}
+	return &Error{Kind: ErrNotFound, StatusCode: e.StatusCode, Source: e.Source, Headers: e.Headers, Err: err,
+		Message: "the toolbox has no files/upload-v2 (a daemon older than v0.205); UploadMany works with it"}
 }
