@@ -654,6 +654,6 @@ func noUploadV2(err error) error {
 	if !errors.As(err, &e) || e.StatusCode != http.StatusNotFound || e.Code != "" || strings.TrimSpace(e.Message) != "404 page not found" {
 		return err
 	}
-	return &Error{Kind: ErrNotFound, StatusCode: e.StatusCode, Source: e.Source, Headers: e.Headers, Err: err,
+	return &Error{Kind: ErrNotFound, StatusCode: e.StatusCode, Source: e.Source, Headers: e.Headers, Err: e.Err,
 		Message: "the toolbox has no files/upload-v2 (a daemon older than v0.205); UploadMany works with it"}
 }
