@@ -145,16 +145,17 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	ok, _ := socketio.Encode(socketio.Connect, map[string]string{"sid": randomHex(10)})
-	if !send(ok) {
-		return
-	}
-
+	// The socket joins the room before the CONNECT is acknowledged, so a
+	// client that has its acknowledgement misses no event.
 	sock := &eventSocket{out: make(chan string, eventQueue), dropped: make(chan struct{})}
 	if auth == eventMember {
 		room := s.events
 		room.add(sock)
 		defer room.remove(sock)
+	}
+	ok, _ := socketio.Encode(socketio.Connect, map[string]string{"sid": randomHex(10)})
+	if !send(ok) {
+		return
 	}
 
 	pongs := make(chan struct{}, 1)
