@@ -14,7 +14,6 @@ import (
 	"math"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -25,6 +24,7 @@ import (
 	"time"
 
 	"github.com/daytona-go/daytona/daytonatest/internal/cpserver"
+	"github.com/daytona-go/daytona/daytonatest/internal/hostinfo"
 	"github.com/daytona-go/daytona/stream"
 )
 
@@ -179,7 +179,7 @@ func keepNewest[T any](list *[]T, v ...T) {
 // sample takes one metrics sample of every running sandbox per interval
 // until the server closes.
 func (ts *telemetryStore) sample() {
-	prevCPU, _ := readHostCPU()
+	prevCPU, _ := hostinfo.ReadCPU()
 	tick := time.NewTicker(ts.interval)
 	defer tick.Stop()
 	for {
@@ -201,13 +201,13 @@ func (ts *telemetryStore) sample() {
 		ts.s.mu.Unlock()
 
 		host := map[string]float64{metricCPULimit: float64(runtime.NumCPU())}
-		if cur, ok := readHostCPU(); ok {
-			if dt := cur.total - prevCPU.total; dt > 0 {
-				host[metricCPUUtilization] = 100 * float64(dt-(cur.idle-prevCPU.idle)) / float64(dt)
+		if cur, ok := hostinfo.ReadCPU(); ok {
+			if busy, ok := cur.BusySince(prevCPU); ok {
+				host[metricCPUUtilization] = busy
 			}
 			prevCPU = cur
 		}
-		mem := readMeminfo()
+		mem := hostinfo.Meminfo()
 		if total := mem["MemTotal"]; total > 0 {
 			used := total - mem["MemAvailable"]
 			host[metricMemLimit] = float64(total)
@@ -247,65 +247,6 @@ func (ts *telemetryStore) sample() {
 		}
 		ts.mu.Unlock()
 	}
-}
-
-type hostCPU struct{ total, idle uint64 }
-
-// readHostCPU reads the aggregate CPU line of /proc/stat.
-func readHostCPU() (hostCPU, bool) {
-	f, err := os.Open("/proc/stat")
-	if err != nil {
-		return hostCPU{}, false
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	if !sc.Scan() {
-		return hostCPU{}, false
-	}
-	fields := strings.Fields(sc.Text())
-	if len(fields) < 5 || fields[0] != "cpu" {
-		return hostCPU{}, false
-	}
-	var c hostCPU
-	for i, f := range fields[1:] {
-		n, err := strconv.ParseUint(f, 10, 64)
-		if err != nil {
-			return hostCPU{}, false
-		}
-		c.total += n
-		if i == 3 || i == 4 { // idle, iowait
-			c.idle += n
-		}
-	}
-	return c, true
-}
-
-// readMeminfo reads /proc/meminfo in bytes.
-func readMeminfo() map[string]int64 {
-	out := map[string]int64{}
-	b, err := os.ReadFile("/proc/meminfo")
-	if err != nil {
-		return out
-	}
-	for line := range strings.Lines(string(b)) {
-		k, rest, ok := strings.Cut(line, ":")
-		if !ok {
-			continue
-		}
-		fields := strings.Fields(rest)
-		if len(fields) == 0 {
-			continue
-		}
-		n, err := strconv.ParseInt(fields[0], 10, 64)
-		if err != nil {
-			continue
-		}
-		if len(fields) > 1 && fields[1] == "kB" {
-			n *= 1024
-		}
-		out[k] = n
-	}
-	return out
 }
 
 // dirUsage is the bytes of the regular files under dir (symlinks are not

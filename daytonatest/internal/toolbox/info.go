@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/daytona-go/daytona/daytonatest/internal/hostinfo"
 	"github.com/daytona-go/daytona/daytonatest/internal/tbserver"
 )
 
@@ -124,60 +125,6 @@ func listeningPorts() []int {
 	return slices.Compact(ports)
 }
 
-// cpuSample is a reading of the aggregate line of /proc/stat.
-type cpuSample struct{ idle, total uint64 }
-
-func readCPU() (cpuSample, bool) {
-	b, err := os.ReadFile("/proc/stat")
-	if err != nil {
-		return cpuSample{}, false
-	}
-	line, _, _ := strings.Cut(string(b), "\n")
-	fields := strings.Fields(line)
-	if len(fields) < 5 || fields[0] != "cpu" {
-		return cpuSample{}, false
-	}
-	var s cpuSample
-	for i, f := range fields[1:] {
-		v, _ := strconv.ParseUint(f, 10, 64)
-		s.total += v
-		if i == 3 || i == 4 { // idle, iowait
-			s.idle += v
-		}
-	}
-	return s, true
-}
-
-// meminfo returns /proc/meminfo values in bytes.
-func meminfo() map[string]int64 {
-	out := map[string]int64{}
-	f, err := os.Open("/proc/meminfo")
-	if err != nil {
-		return out
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		k, v, ok := strings.Cut(sc.Text(), ":")
-		if !ok {
-			continue
-		}
-		fields := strings.Fields(v)
-		if len(fields) == 0 {
-			continue
-		}
-		n, err := strconv.ParseInt(fields[0], 10, 64)
-		if err != nil {
-			continue
-		}
-		if len(fields) > 1 && fields[1] == "kB" {
-			n *= 1024
-		}
-		out[k] = n
-	}
-	return out
-}
-
 // GetSystemMetrics serves GET /system/metrics with the host's figures: CPU
 // from /proc/stat, memory from /proc/meminfo, disk of the root's file
 // system.
@@ -185,17 +132,16 @@ func (h infoHandlers) GetSystemMetrics(context.Context, tbserver.GetSystemMetric
 	now := time.Now().UTC()
 	cpus := runtime.NumCPU()
 	m := tbserver.SystemMetrics{CPUCount: &cpus}
-	if s, ok := readCPU(); ok {
+	if s, ok := hostinfo.ReadCPU(); ok {
 		h.c.cpuMu.Lock()
 		prev := h.c.cpuPrev
 		h.c.cpuPrev = s
 		h.c.cpuMu.Unlock()
-		if dt := s.total - prev.total; dt > 0 {
-			pct := 100 * float64(dt-(s.idle-prev.idle)) / float64(dt)
+		if pct, ok := s.BusySince(prev); ok {
 			m.CPUUsedPct = &pct
 		}
 	}
-	mem := meminfo()
+	mem := hostinfo.Meminfo()
 	if total, ok := mem["MemTotal"]; ok {
 		used := total - mem["MemAvailable"]
 		cache := mem["Cached"] + mem["Buffers"]

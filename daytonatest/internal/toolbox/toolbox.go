@@ -20,6 +20,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
 
+	"github.com/daytona-go/daytona/daytonatest/internal/hostinfo"
 	"github.com/daytona-go/daytona/daytonatest/internal/tbserver"
 	"github.com/daytona-go/daytona/internal/version"
 )
@@ -88,7 +89,7 @@ type core struct {
 	// cpuPrev is the previous /proc/stat sample, so that cpuUsedPct covers
 	// the time since the previous metrics call (since boot for the first).
 	cpuMu   sync.Mutex
-	cpuPrev cpuSample
+	cpuPrev hostinfo.CPU
 }
 
 // server implements the generated strict server interface. Each area of the
