@@ -321,3 +321,29 @@ func (f BoolFilter) param(name string) (*bool, error) {
 	}
 	return nil, invalidf("%s: invalid BoolFilter %d", name, f)
 }
+
+// pages iterates over a page-numbered listing from page first on: fetch
+// returns one page's items and the number of pages, and the next page is
+// fetched only when the loop has consumed the items before it. It ends
+// after the last page or an empty one; an error is yielded once, as the
+// last element. (Sandbox lists use cursors instead, see List.)
+func pages[T any](first int, fetch func(page int) ([]T, int, error)) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		for page := max(first, 1); ; page++ {
+			items, total, err := fetch(page)
+			if err != nil {
+				var zero T
+				yield(zero, err)
+				return
+			}
+			for _, it := range items {
+				if !yield(it, nil) {
+					return
+				}
+			}
+			if len(items) == 0 || page >= total {
+				return
+			}
+		}
+	}
+}

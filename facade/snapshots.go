@@ -225,24 +225,14 @@ func (s *SnapshotService) All(ctx context.Context, opts SnapshotListOptions) ite
 			yield(nil, err)
 			return
 		}
-		page := max(opts.Page, 1)
-		for {
+		pages(opts.Page, func(page int) ([]*Snapshot, int, error) {
 			params.Page = toPtr(float64(page))
 			p, err := s.list(ctx, params)
 			if err != nil {
-				yield(nil, err)
-				return
+				return nil, 0, err
 			}
-			for _, sn := range p.Snapshots {
-				if !yield(sn, nil) {
-					return
-				}
-			}
-			if len(p.Snapshots) == 0 || page >= p.TotalPages {
-				return
-			}
-			page++
-		}
+			return p.Snapshots, p.TotalPages, nil
+		})(yield)
 	}
 }
 

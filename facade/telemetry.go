@@ -235,7 +235,7 @@ func (s *Sandbox) Logs(ctx context.Context, q LogQuery) iter.Seq2[LogEntry, erro
 		if q.Search != "" {
 			p.Search = toPtr(q.Search)
 		}
-		for page := 1; ; page++ {
+		pages(1, func(page int) ([]LogEntry, int, error) {
 			p.Page = toPtr(float64(page))
 			var body struct {
 				Items      []wireLogEntry `json:"items"`
@@ -243,23 +243,16 @@ func (s *Sandbox) Logs(ctx context.Context, q LogQuery) iter.Seq2[LogEntry, erro
 			}
 			resp, err := s.c.cp.GetSandboxLogs(ctx, s.ID(), p)
 			if err := decodeTelemetry(ctx, resp, err, "logs", &body); err != nil {
-				yield(LogEntry{}, err)
-				return
+				return nil, 0, err
 			}
-			for _, w := range body.Items {
-				e, err := w.entry()
-				if err != nil {
-					yield(LogEntry{}, err)
-					return
-				}
-				if !yield(e, nil) {
-					return
+			out := make([]LogEntry, len(body.Items))
+			for i, w := range body.Items {
+				if out[i], err = w.entry(); err != nil {
+					return nil, 0, err
 				}
 			}
-			if len(body.Items) == 0 || float64(page) >= float64(body.TotalPages) {
-				return
-			}
-		}
+			return out, int(body.TotalPages), nil
+		})(yield)
 	}
 }
 
@@ -278,7 +271,7 @@ func (s *Sandbox) Traces(ctx context.Context, q TraceQuery) iter.Seq2[TraceSumma
 			yield(TraceSummary{}, err)
 			return
 		}
-		for page := 1; ; page++ {
+		pages(1, func(page int) ([]TraceSummary, int, error) {
 			p.Page = toPtr(float64(page))
 			var body struct {
 				Items      []wireTraceSummary `json:"items"`
@@ -286,23 +279,16 @@ func (s *Sandbox) Traces(ctx context.Context, q TraceQuery) iter.Seq2[TraceSumma
 			}
 			resp, err := s.c.cp.GetSandboxTraces(ctx, s.ID(), p)
 			if err := decodeTelemetry(ctx, resp, err, "traces", &body); err != nil {
-				yield(TraceSummary{}, err)
-				return
+				return nil, 0, err
 			}
-			for _, w := range body.Items {
-				t, err := w.summary()
-				if err != nil {
-					yield(TraceSummary{}, err)
-					return
-				}
-				if !yield(t, nil) {
-					return
+			out := make([]TraceSummary, len(body.Items))
+			for i, w := range body.Items {
+				if out[i], err = w.summary(); err != nil {
+					return nil, 0, err
 				}
 			}
-			if len(body.Items) == 0 || float64(page) >= float64(body.TotalPages) {
-				return
-			}
-		}
+			return out, int(body.TotalPages), nil
+		})(yield)
 	}
 }
 
